@@ -1,0 +1,45 @@
+//! Skalin (destinations.md). STUB: to be written.
+
+use super::{Built, Ctx, Destination, Mode, SettingSpec, Settings};
+use crate::spec::{CallType, Event, Finding};
+
+pub struct Skalin;
+
+impl Destination for Skalin {
+    fn id(&self) -> &'static str {
+        "skalin"
+    }
+
+    fn integration_name(&self) -> &'static str {
+        "Skalin"
+    }
+
+    fn calls(&self) -> &'static [CallType] {
+        &[
+            CallType::Identify,
+            CallType::Track,
+            CallType::Page,
+            CallType::Screen,
+        ]
+    }
+
+    fn modes(&self) -> &'static [Mode] {
+        &[Mode::PartnerApi, Mode::SegmentWebhook]
+    }
+
+    fn settings_schema(&self) -> &'static [SettingSpec] {
+        &[]
+    }
+
+    fn live_base(&self, _settings: &Settings) -> Option<String> {
+        None
+    }
+
+    fn check(&self, _event: &Event, _mode: Mode) -> Vec<Finding> {
+        Vec::new()
+    }
+
+    fn build(&self, _ctx: &Ctx) -> Built {
+        Built::default()
+    }
+}

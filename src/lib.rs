@@ -1,0 +1,7 @@
+//! segment-console: compose Segment events, see what each destination receives, send them.
+//!
+//! Every layer here is plain Rust with no UI in it, reused by the window and the command line.
+
+pub mod destinations;
+pub mod event_set;
+pub mod spec;

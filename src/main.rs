@@ -1,0 +1,36 @@
+//! The command line: no subcommand opens the window; `translate`, `run` and `sandbox` run headless.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod cli;
+
+#[derive(Parser)]
+#[command(
+    name = "segment-console",
+    version,
+    about = "Compose Segment events, see what each destination receives, send them."
+)]
+struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print, as JSON, the request(s) a destination receives for each event of a file.
+    Translate(cli::translate::TranslateArgs),
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match args.command {
+        Some(Command::Translate(a)) => cli::translate::run(a),
+        None => {
+            eprintln!(
+                "segment-console: the window is not built yet; use a subcommand (see --help)."
+            );
+            ExitCode::from(2)
+        }
+    }
+}
