@@ -161,7 +161,9 @@ impl Validator {
             }
             return;
         }
-        if !user && !anon && call.is_some() {
+        // An id of the wrong type is already reported; "neither" would only repeat it.
+        let ill_typed = |k: &str| matches!(obj.get(k), Some(v) if !v.is_string() && !v.is_null());
+        if !user && !anon && call.is_some() && !ill_typed("userId") && !ill_typed("anonymousId") {
             self.error(
                 "$.userId".into(),
                 "Every call needs a userId or an anonymousId; this event has neither.".into(),
