@@ -33,6 +33,11 @@ pub fn forwarded_settings(dest: &dyn Destination, s: &settings::Settings) -> Map
         if let Some(v) = settings::value(schema, s, spec.key)
             && !v.is_null()
         {
+            // A flag typed as "true" is forwarded as the boolean the partner reads.
+            let v = match spec.kind {
+                settings::SettingKind::Bool => Value::Bool(settings::flag(schema, s, spec.key)),
+                _ => v,
+            };
             out.insert(spec.key.to_string(), v);
         }
     }
