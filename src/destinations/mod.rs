@@ -3,6 +3,7 @@
 //! Pure: no I/O, no clock; the caller passes "now".
 
 pub mod freshmarketer;
+pub mod lookup;
 pub mod provenance;
 pub mod request;
 pub mod salesmachine;
@@ -186,6 +187,11 @@ pub trait Destination: Sync + Send {
     fn live_base(&self, settings: &Settings) -> Option<String>;
     /// The destination's own required fields and warnings (after the generic rules).
     fn check(&self, event: &Event, mode: Mode) -> Vec<Finding>;
+    /// Checks that need the settings and target together with the event (an endpoint only some
+    /// calls use, headers the user typed). Runs after `check`.
+    fn check_setup(&self, _e: &Event, _m: Mode, _s: &Settings, _t: &Target) -> Vec<Finding> {
+        Vec::new()
+    }
     /// Builds the requests. Only called for an accepted, valid event with valid settings.
     fn build(&self, ctx: &Ctx) -> Built;
 
@@ -278,6 +284,7 @@ pub fn translate(
     let event = Event::from_value(raw).ok();
     if let Some(e) = &event {
         findings.extend(dest.check(e, mode));
+        findings.extend(dest.check_setup(e, mode, settings, target));
     }
     let event = match event {
         Some(e) if !has_errors(&findings) => e,
