@@ -178,7 +178,7 @@ impl Destination for Freshmarketer {
                 self,
                 ctx,
                 Basis::inferred(format!(
-                    "Freshworks publishes no event API that matches a {call} call, so the console sends it as Segment's partner webhook (the event JSON, POSTed to the webhook endpoint), as Segment does for partner-owned destinations."
+                    "Freshworks publishes no event API that matches {call} calls, so the console sends this one as Segment's partner webhook (the event JSON, POSTed to the webhook endpoint), as Segment does for partner-owned destinations."
                 )),
                 &format!("Send {call} call as Segment partner webhook"),
             )),
