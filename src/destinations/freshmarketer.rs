@@ -56,7 +56,14 @@ const CONTACT_TRAITS: &[&str] = &[
 ];
 
 /// Group traits the sales-account mapping reads.
-const ACCOUNT_TRAITS: &[&str] = &["name", "website", "phone", "address", "employees", "industry"];
+const ACCOUNT_TRAITS: &[&str] = &[
+    "name",
+    "website",
+    "phone",
+    "address",
+    "employees",
+    "industry",
+];
 
 /// Segment's `address` keys and the Freshworks fields they fill, in Freshworks' order.
 const ADDRESS: &[(&str, &str)] = &[
@@ -228,7 +235,13 @@ impl Freshmarketer {
             "unique_identifier": {"emails": email},
             "contact": Value::Object(m.out),
         });
-        self.upsert(ctx, "/crm/sales/api/contacts/upsert", "Upsert contact", body, trace)
+        self.upsert(
+            ctx,
+            "/crm/sales/api/contacts/upsert",
+            "Upsert contact",
+            body,
+            trace,
+        )
     }
 
     fn sales_account(&self, ctx: &Ctx) -> PartnerRequest {
@@ -335,7 +348,8 @@ impl<'a> Mapper<'a> {
     }
 
     fn put_computed(&mut self, field: &str, v: Value, rule: &str, from: &[&str]) {
-        self.trace.computed(path::key(self.output, field), rule, from);
+        self.trace
+            .computed(path::key(self.output, field), rule, from);
         self.out.insert(field.to_string(), v);
     }
 

@@ -97,7 +97,9 @@ fn feature(e: &Event) -> Option<(&str, &'static str)> {
             lookup::text(e.properties().and_then(|p| p.get("title")))
                 .map(|t| (t, "$.properties.title"))
         })
-        .or_else(|| lookup::text(e.context_at(&["page", "path"])).map(|p| (p, "$.context.page.path")))
+        .or_else(|| {
+            lookup::text(e.context_at(&["page", "path"])).map(|p| (p, "$.context.page.path"))
+        })
 }
 
 impl Destination for Skalin {
@@ -188,7 +190,11 @@ impl Skalin {
             "action_of_call",
             &["$.type"],
         );
-        q.setting("client_id", settings::text(ctx.settings, "clientId"), "clientId");
+        q.setting(
+            "client_id",
+            settings::text(ctx.settings, "clientId"),
+            "clientId",
+        );
         let anon = lookup::id(&e.anonymous_id);
         let user = lookup::id(&e.user_id);
         let visitor_src = if anon.is_some() {
@@ -215,7 +221,12 @@ impl Skalin {
             ),
         }
         if let Some(mid) = lookup::id(&e.message_id) {
-            q.computed("event_id", &sha256_hex16(mid), "sha256_hex16", &["$.messageId"]);
+            q.computed(
+                "event_id",
+                &sha256_hex16(mid),
+                "sha256_hex16",
+                &["$.messageId"],
+            );
         }
         self.identity(e, &mut q);
         let customer = lookup::scalar(e.traits().and_then(|t| t.get("groupId")))
@@ -279,7 +290,12 @@ impl Skalin {
             from.push("$.userId");
         }
         if !obj.is_empty() {
-            q.computed("identity", &Value::Object(obj).to_string(), "identity_json", &from);
+            q.computed(
+                "identity",
+                &Value::Object(obj).to_string(),
+                "identity_json",
+                &from,
+            );
         }
     }
 }
@@ -293,8 +309,7 @@ struct Query {
 
 impl Query {
     fn add(&mut self, key: &str, value: &str) {
-        self.pairs
-            .push(format!("{key}={}", percent_encode(value)));
+        self.pairs.push(format!("{key}={}", percent_encode(value)));
     }
 
     fn constant(&mut self, key: &str, value: &str) {
@@ -327,8 +342,14 @@ mod tests {
     fn ids_are_the_first_16_hex_digits_of_sha256() {
         assert_eq!(sha256_hex16("anon-123"), "fdfd86a4caabaef7");
         assert_eq!(sha256_hex16(""), "e3b0c44298fc1c14");
-        assert_eq!(visitor_id(Some("anon-123"), Some("u_4f8a2c")), Some("fdfd86a4caabaef7".into()));
-        assert_eq!(visitor_id(None, Some("u_4f8a2c")), Some("a8cb3e5089c4acd7".into()));
+        assert_eq!(
+            visitor_id(Some("anon-123"), Some("u_4f8a2c")),
+            Some("fdfd86a4caabaef7".into())
+        );
+        assert_eq!(
+            visitor_id(None, Some("u_4f8a2c")),
+            Some("a8cb3e5089c4acd7".into())
+        );
         assert_eq!(visitor_id(None, None), None);
     }
 
@@ -348,5 +369,31 @@ mod tests {
             "%7B%22email%22%3A%22maya%40example.com%22%7D"
         );
         assert_eq!(percent_encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+    }
+
+    #[test]
+    fn the_api_key_note_only_in_partner_api_mode() {
+        let s = serde_json::json!({"apiKey": "sk_live_3f9a7c21", "clientId": "acme-cs"});
+        let ev = serde_json::json!({"type": "track", "userId": "u_4f8a2c", "event": "Signed In"});
+        let sandbox = super::super::Target::Sandbox {
+            base: "http://127.0.0.1:7311".into(),
+        };
+        let run = |mode| {
+            super::super::translate(
+                &Skalin,
+                &ev,
+                s.as_object().unwrap(),
+                mode,
+                &sandbox,
+                Utc::now(),
+            )
+        };
+        let api = run(Mode::PartnerApi);
+        assert_eq!(api.requests.len(), 1);
+        assert_eq!(api.notes.len(), 1);
+        assert!(api.notes[0].starts_with("apiKey is used only in segment-webhook mode"));
+        let hook = run(Mode::SegmentWebhook);
+        assert_eq!(hook.requests.len(), 1);
+        assert!(hook.notes.is_empty());
     }
 }

@@ -2,9 +2,7 @@
 //! as it is, with extra headers from the settings and, given a shared secret, an `X-Signature`.
 
 use super::settings::{self, SettingKind};
-use super::{
-    Built, Ctx, Destination, Mode, PartnerRequest, SettingSpec, Settings, Target, Trace,
-};
+use super::{Built, Ctx, Destination, Mode, PartnerRequest, SettingSpec, Settings, Target, Trace};
 use crate::spec::{CallType, Event, Finding, path};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
@@ -53,9 +51,16 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
 /// though the contract does not mark `headers` secret.
 fn sensitive(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    ["authorization", "cookie", "token", "secret", "key", "password"]
-        .iter()
-        .any(|w| n.contains(w))
+    [
+        "authorization",
+        "cookie",
+        "token",
+        "secret",
+        "key",
+        "password",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
 }
 
 fn is_token(name: &str) -> bool {
@@ -112,13 +117,15 @@ impl Destination for Webhooks {
                 out.push(Finding::error(
                     at,
                     format!(
-                        "\"{name}\" is not a valid header name: use letters, digits and - only, with no spaces or colons."
+                        "\"{name}\" is not a valid header name: a name is letters, digits and marks such as - or _, with no spaces or colons."
                     ),
                 ));
             } else if own(name) {
                 out.push(Finding::warning(
                     at,
-                    format!("{name} is set by the console itself, so this extra header is ignored."),
+                    format!(
+                        "{name} is set by the console itself, so this extra header is ignored."
+                    ),
                 ));
             } else if value
                 .as_str()
@@ -154,11 +161,14 @@ impl Destination for Webhooks {
                 if own(name) {
                     continue;
                 }
-                req = if sensitive(name) {
-                    req.secret_header(name, v, v)
-                } else {
-                    req.header(name, v)
-                };
+                req = req.header(name, v);
+                // Masked in renderings as a header only: registering the value as a secret
+                // would also blank every occurrence of a short value in the body.
+                if sensitive(name)
+                    && let Some(h) = req.headers.last_mut()
+                {
+                    h.secret = true;
+                }
                 trace.setting(format!("header.{name}"), "headers");
             }
         }

@@ -15,7 +15,10 @@ pub fn to_curl(req: &PartnerRequest, show_secrets: bool) -> String {
     let mut lines = vec![format!("curl --request {method}")];
     lines.push(format!("  --url {}", quote(&req.url)));
     for h in &req.headers {
-        lines.push(format!("  --header {}", quote(&format!("{}: {}", h.name, h.value))));
+        lines.push(format!(
+            "  --header {}",
+            quote(&format!("{}: {}", h.name, h.value))
+        ));
     }
     let body = req.body_bytes();
     if !body.is_empty() {
@@ -88,5 +91,42 @@ mod tests {
         );
         req.method = "M;rm".into();
         assert!(to_curl(&req, false).starts_with("curl --request 'M;rm' \\\n"));
+    }
+}
+
+#[cfg(test)]
+mod with_destinations {
+    use super::to_curl;
+    use crate::destinations::{self, Target, webhook};
+    use serde_json::json;
+
+    /// The body in the command is the exact signed bytes, so the receiver's check passes when
+    /// the command is pasted.
+    #[test]
+    fn data_raw_is_the_signed_body() {
+        let dest = destinations::find("webhook").unwrap();
+        let settings =
+            json!({"url": "https://hooks.example.com/segment", "sharedSecret": "whsec_5b1f0e"});
+        let event = json!({"type": "track", "userId": "u_4f8a2c", "event": "Plan Upgraded",
+                           "properties": {"plan": "Growth – annual", "mrr": 1249.5}});
+        let out = destinations::translate(
+            dest,
+            &event,
+            settings.as_object().unwrap(),
+            dest.default_mode(),
+            &Target::Live,
+            chrono::Utc::now(),
+        );
+        let req = &out.requests[0];
+        let text = to_curl(req, false);
+        let body = text
+            .split("--data-raw '")
+            .nth(1)
+            .and_then(|b| b.strip_suffix('\''))
+            .unwrap();
+        let sig = webhook::signature("whsec_5b1f0e", body.as_bytes());
+        assert_eq!(req.header_value("X-Signature"), Some(sig.as_str()));
+        assert!(text.contains(&format!("--header 'X-Signature: {sig}'")));
+        assert!(!text.contains("whsec_5b1f0e"));
     }
 }
