@@ -48,6 +48,7 @@ pub fn run(a: TranslateArgs) -> ExitCode {
 
 fn translate(a: &TranslateArgs) -> Result<String, String> {
     let dest = common::destination(&a.destination)?;
+    let loaded = event_set::open(&a.file).map_err(|e| format!("{}: {e}", a.file.display()))?;
     let settings = common::settings_for(a.settings.as_deref(), dest.id())?;
     let mode = match &a.mode {
         None => dest.default_mode(),
@@ -75,7 +76,6 @@ fn translate(a: &TranslateArgs) -> Result<String, String> {
             bad.join("; ")
         ));
     }
-    let loaded = event_set::open(&a.file).map_err(|e| format!("{}: {e}", a.file.display()))?;
     let now = chrono::Utc::now();
     let results: Vec<serde_json::Value> = loaded
         .set

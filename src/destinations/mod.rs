@@ -3,9 +3,9 @@
 //! Pure: no I/O, no clock; the caller passes "now".
 
 pub mod freshmarketer;
+pub mod lookup;
 pub mod provenance;
 pub mod request;
-pub mod required;
 pub mod salesmachine;
 pub mod segment_webhook;
 pub mod settings;
@@ -187,9 +187,10 @@ pub trait Destination: Sync + Send {
     fn live_base(&self, settings: &Settings) -> Option<String>;
     /// The destination's own required fields and warnings (after the generic rules).
     fn check(&self, event: &Event, mode: Mode) -> Vec<Finding>;
-    /// `check` for destinations whose own rules read their settings (Startdeliver's match value).
-    fn check_with_settings(&self, event: &Event, mode: Mode, _: &Settings) -> Vec<Finding> {
-        self.check(event, mode)
+    /// Checks that need the settings and target together with the event (an endpoint only some
+    /// calls use, headers the user typed). Runs after `check`.
+    fn check_setup(&self, _e: &Event, _m: Mode, _s: &Settings, _t: &Target) -> Vec<Finding> {
+        Vec::new()
     }
     /// Builds the requests. Only called for an accepted, valid event with valid settings.
     fn build(&self, ctx: &Ctx) -> Built;
@@ -282,7 +283,8 @@ pub fn translate(
     ));
     let event = Event::from_value(raw).ok();
     if let Some(e) = &event {
-        findings.extend(dest.check_with_settings(e, mode, settings));
+        findings.extend(dest.check(e, mode));
+        findings.extend(dest.check_setup(e, mode, settings, target));
     }
     let event = match event {
         Some(e) if !has_errors(&findings) => e,

@@ -1,7 +1,7 @@
 //! Salesmachine (destinations.md section 2): contacts, accounts and events over its JSON API,
 //! authenticated with Basic auth of the API token and secret.
 
-use super::required::{has_text, usable, user_id_missing_unreported};
+use super::lookup::{has_text, usable, user_id_missing_unreported};
 use super::{
     Basis, Built, Ctx, Destination, Mode, PartnerRequest, SettingSpec, Settings, Trace, basic_auth,
     partner_url, settings,

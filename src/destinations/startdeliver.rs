@@ -1,9 +1,9 @@
 //! Startdeliver (destinations.md section 3): page and track calls as Segment's partner webhook,
 //! and the rule by which Startdeliver finds (or creates) the user an event belongs to.
 
-use super::required::{has_text, user_id_missing_unreported};
+use super::lookup::{has_text, user_id_missing_unreported};
 use super::{
-    Basis, Built, Ctx, Destination, Mode, Need, SettingKind, SettingSpec, Settings,
+    Basis, Built, Ctx, Destination, Mode, Need, SettingKind, SettingSpec, Settings, Target,
     segment_webhook, settings,
 };
 use crate::spec::{CallType, Event, Finding};
@@ -171,13 +171,12 @@ impl Destination for Startdeliver {
         None
     }
 
-    /// Without settings, the defaults apply (matching on the custom field); the pipeline calls
-    /// `check_with_settings`.
-    fn check(&self, event: &Event, mode: Mode) -> Vec<Finding> {
-        self.check_with_settings(event, mode, &Settings::new())
+    fn check(&self, _event: &Event, _mode: Mode) -> Vec<Finding> {
+        // Every rule of Startdeliver depends on its matching settings: see `check_setup`.
+        Vec::new()
     }
 
-    fn check_with_settings(&self, event: &Event, _mode: Mode, s: &Settings) -> Vec<Finding> {
+    fn check_setup(&self, event: &Event, _mode: Mode, s: &Settings, _t: &Target) -> Vec<Finding> {
         // With neither id the generic rules already reject the event at `$.userId`.
         if match_value(event, s).is_some() || !user_id_missing_unreported(event) {
             return Vec::new();

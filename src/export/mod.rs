@@ -1,0 +1,6 @@
+//! Renderings of partner requests for use outside the console. Pure: text in, text out, and
+//! secrets masked unless the caller reveals them on purpose.
+
+pub mod curl;
+
+pub use curl::to_curl;
