@@ -4,4 +4,5 @@
 
 pub mod destinations;
 pub mod event_set;
+pub mod sandbox;
 pub mod spec;
