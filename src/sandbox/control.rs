@@ -1,6 +1,6 @@
 //! The sandbox's own endpoints under `/_sandbox`: state, reset and faults.
 
-use super::{BodyError, SharedRef, faults, json_reply, lock, read_body};
+use super::{BodyError, SharedRef, fault_spec, json_reply, lock, read_body};
 use axum::Router;
 use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
@@ -93,7 +93,7 @@ async fn set_faults(State(s): State<SharedRef>, req: Request) -> Response {
     };
     let mut parsed = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        match faults::parse_json(item) {
+        match fault_spec::parse_json(item) {
             Ok(f) => parsed.push(f),
             Err(e) if items.len() == 1 => return message(StatusCode::BAD_REQUEST, &e),
             Err(e) => return message(StatusCode::BAD_REQUEST, &format!("fault {i}: {e}")),

@@ -4,6 +4,7 @@
 
 pub mod conn;
 mod control;
+mod fault_spec;
 pub mod faults;
 mod freshworks;
 mod salesmachine;
@@ -14,7 +15,8 @@ mod startdeliver;
 pub mod state;
 mod webhooks;
 
-pub use faults::{DESTINATIONS, Fault, parse_spec};
+pub use fault_spec::{parse_json as parse_fault_json, parse_spec};
+pub use faults::{DESTINATIONS, Fault};
 pub use server::{BlockingSandbox, Sandbox, SandboxControl, SandboxHandle};
 pub use webhooks::sign as webhook_signature;
 
