@@ -5,4 +5,5 @@
 pub mod destinations;
 pub mod event_set;
 pub mod export;
+pub mod sandbox;
 pub mod spec;

@@ -20,12 +20,15 @@ struct Args {
 enum Command {
     /// Print, as JSON, the request(s) a destination receives for each event of a file.
     Translate(cli::translate::TranslateArgs),
+    /// Serve the sandbox that imitates every partner on 127.0.0.1 until Ctrl+C.
+    Sandbox(cli::sandbox::SandboxArgs),
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     match args.command {
         Some(Command::Translate(a)) => cli::translate::run(a),
+        Some(Command::Sandbox(a)) => cli::sandbox::run(a),
         None => {
             eprintln!(
                 "segment-console: the window is not built yet; use a subcommand (see --help)."

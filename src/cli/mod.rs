@@ -1,4 +1,5 @@
 //! One module per subcommand; each returns the process exit code.
 
 pub mod common;
+pub mod sandbox;
 pub mod translate;

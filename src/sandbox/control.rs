@@ -1,0 +1,120 @@
+//! The sandbox's own endpoints under `/_sandbox`: state, reset and faults.
+
+use super::{BodyError, SharedRef, fault_spec, json_reply, lock, read_body};
+use axum::Router;
+use axum::extract::{Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+pub(super) fn routes() -> Router<SharedRef> {
+    Router::new()
+        .route("/_sandbox", get(index))
+        .route("/_sandbox/state", get(state))
+        .route("/_sandbox/reset", post(reset))
+        .route(
+            "/_sandbox/faults",
+            get(list_faults).post(set_faults).delete(clear_faults),
+        )
+}
+
+fn message(code: StatusCode, text: &str) -> Response {
+    json_reply(code, json!({ "message": text }))
+}
+
+/// What a person opening the base URL in a browser needs to find their way.
+async fn index() -> Response {
+    json_reply(
+        StatusCode::OK,
+        json!({
+            "destinations": {
+                "salesmachine": ["/salesmachine/v1/contact", "/salesmachine/v1/account",
+                    "/salesmachine/v1/track/event", "/salesmachine/v1/alias",
+                    "/salesmachine/v1/batch", "/salesmachine/v1/ping"],
+                "startdeliver": ["/startdeliver/segment"],
+                "freshmarketer": ["/freshmarketer/crm/sales/api/contacts/upsert",
+                    "/freshmarketer/crm/sales/api/sales_accounts/upsert", "/freshmarketer/segment"],
+                "skalin": ["/skalin/hit", "/skalin/hit/bulk", "/skalin/segment"],
+                "webhook": ["/webhook/in"]
+            },
+            "control": ["GET /_sandbox/state", "POST /_sandbox/reset", "GET /_sandbox/faults",
+                "POST /_sandbox/faults", "DELETE /_sandbox/faults[?destination=ID]"]
+        }),
+    )
+}
+
+pub(super) async fn not_found(req: Request) -> Response {
+    message(
+        StatusCode::NOT_FOUND,
+        &format!(
+            "nothing at {}; the sandbox serves /salesmachine, /startdeliver, /freshmarketer, \
+             /skalin, /webhook and /_sandbox",
+            req.uri().path()
+        ),
+    )
+}
+
+async fn state(State(s): State<SharedRef>) -> Response {
+    json_reply(StatusCode::OK, lock(&s.state).to_json())
+}
+
+async fn reset(State(s): State<SharedRef>) -> Response {
+    *lock(&s.state) = Default::default();
+    json_reply(StatusCode::OK, json!({"status": "reset"}))
+}
+
+async fn list_faults(State(s): State<SharedRef>) -> Response {
+    json_reply(StatusCode::OK, json!({"faults": lock(&s.faults).to_json()}))
+}
+
+/// Takes one fault object or an array of them; all are checked before any is set.
+async fn set_faults(State(s): State<SharedRef>, req: Request) -> Response {
+    let bytes = match read_body(req.into_body(), s.body_limit).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => {
+            return message(StatusCode::PAYLOAD_TOO_LARGE, "the body is too large");
+        }
+        Err(BodyError::Broken(e)) => return message(StatusCode::BAD_REQUEST, &e),
+    };
+    let doc: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                &format!("the body is not JSON: {e}"),
+            );
+        }
+    };
+    let items = match doc {
+        Value::Array(items) => items,
+        one => vec![one],
+    };
+    let mut parsed = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match fault_spec::parse_json(item) {
+            Ok(f) => parsed.push(f),
+            Err(e) if items.len() == 1 => return message(StatusCode::BAD_REQUEST, &e),
+            Err(e) => return message(StatusCode::BAD_REQUEST, &format!("fault {i}: {e}")),
+        }
+    }
+    let mut book = lock(&s.faults);
+    for (dest, fault) in parsed {
+        if let Err(e) = book.set(&dest, fault) {
+            return message(StatusCode::BAD_REQUEST, &e);
+        }
+    }
+    json_reply(StatusCode::OK, json!({"faults": book.to_json()}))
+}
+
+async fn clear_faults(
+    State(s): State<SharedRef>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let mut book = lock(&s.faults);
+    match book.clear(q.get("destination").map(String::as_str)) {
+        Ok(()) => json_reply(StatusCode::OK, json!({"faults": book.to_json()})),
+        Err(e) => message(StatusCode::BAD_REQUEST, &e),
+    }
+}
