@@ -5,3 +5,4 @@
 pub mod destinations;
 pub mod event_set;
 pub mod spec;
+pub mod transport;
