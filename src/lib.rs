@@ -4,5 +4,6 @@
 
 pub mod destinations;
 pub mod event_set;
+pub mod history;
 pub mod spec;
 pub mod transport;
