@@ -5,5 +5,7 @@
 pub mod destinations;
 pub mod event_set;
 pub mod history;
+pub mod paths;
+pub mod settings_store;
 pub mod spec;
 pub mod transport;
