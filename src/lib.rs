@@ -4,6 +4,7 @@
 
 pub mod destinations;
 pub mod event_set;
+pub mod export;
 pub mod history;
 pub mod paths;
 pub mod settings_store;

@@ -79,10 +79,7 @@ pub struct SettingsStore {
 impl SettingsStore {
     /// Reads the file; a missing file is an empty store (every destination at its defaults).
     pub fn load(path: &Path) -> Result<SettingsStore, StoreError> {
-        let doc = match read_doc(path)? {
-            Some(doc) => doc,
-            None => Doc::default(),
-        };
+        let doc = read_doc(path)?.unwrap_or_default();
         Ok(SettingsStore {
             path: path.to_path_buf(),
             doc,

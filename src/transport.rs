@@ -9,7 +9,7 @@ pub mod retry;
 
 pub use record::{
     Attempt, CapturedBody, ErrorKind, Exchange, HeaderPair, RequestRecord, SendReport, SendState,
-    StatusClass, TransportError,
+    StatusClass, TransportError, find_header,
 };
 
 use crate::destinations::PartnerRequest;

@@ -18,9 +18,12 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+/// What the server received: path, body bytes, Authorization header.
+type Hit = (String, Vec<u8>, Option<String>);
+
 #[derive(Clone, Default)]
 struct Seen {
-    hits: Arc<Mutex<Vec<(String, Vec<u8>, Option<String>)>>>,
+    hits: Arc<Mutex<Vec<Hit>>>,
 }
 
 impl Seen {
@@ -41,7 +44,7 @@ impl Seen {
             .unwrap_or(0)
     }
 
-    fn all(&self) -> Vec<(String, Vec<u8>, Option<String>)> {
+    fn all(&self) -> Vec<Hit> {
         self.hits.lock().map(|h| h.clone()).unwrap_or_default()
     }
 }
@@ -176,7 +179,9 @@ async fn sends_exact_bytes_and_records_everything_masked() {
     let (base, seen) = server().await;
     let t = Transport::new().unwrap();
     let req = request(format!("{base}/ok"));
-    let report = t.send_event(&[req.clone()], &opts(), &Cancel::new()).await;
+    let report = t
+        .send_event(std::slice::from_ref(&req), &opts(), &Cancel::new())
+        .await;
 
     let hits = seen.all();
     assert_eq!(hits.len(), 1);
