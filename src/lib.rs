@@ -1,9 +1,13 @@
 //! segment-console: compose Segment events, see what each destination receives, send them.
 //!
-//! Every layer here is plain Rust with no UI in it, reused by the window and the command line.
+//! Every layer below the window is plain Rust with no UI in it, reused by the command line.
 
 pub mod destinations;
 pub mod event_set;
 pub mod export;
+pub mod history;
+pub mod paths;
 pub mod sandbox;
+pub mod settings_store;
 pub mod spec;
+pub mod transport;
