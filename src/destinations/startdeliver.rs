@@ -135,8 +135,9 @@ fn find_email(event: &Event) -> Option<(String, String)> {
     })
 }
 
-/// Text with something on both sides of an `@`: anything less cannot name a user.
-fn usable_email(s: &str) -> bool {
+/// Text with something on both sides of an `@`: anything less cannot name a user. The sandbox
+/// skips the same emails, so its match is the one the preview announces.
+pub fn usable_email(s: &str) -> bool {
     matches!(s.split_once('@'), Some((local, domain)) if !local.is_empty() && !domain.is_empty())
         && !s.contains(char::is_whitespace)
 }

@@ -4,15 +4,16 @@
 //!
 //! Matching, as section 3 says: by default the custom field named by
 //! `startdeliverUserCustomFieldToMatchOn` must equal `userId`; with
-//! `syncUsingEmailInsteadOfCustomField` on, the user's email must equal the first of `email`,
-//! `traits.email`, `context.traits.email`, `properties.email` (compared without regard to case),
-//! falling back to the custom field when the event has no email.
+//! `syncUsingEmailInsteadOfCustomField` on, the user's email must equal the first usable one of
+//! `email`, `traits.email`, `context.traits.email`, `properties.email` (compared without regard
+//! to case), falling back to the custom field when the event has no usable email.
 //! The reply says what happened: `{"result": "matched" | "created", "matchedOn": ..., "value":
 //! ..., "user": {...}}`.
 
 use super::segment_webhook::{self, Envelope, text};
 use super::state::{SdUsage, SdUser, Startdeliver};
 use super::{SharedRef, json_reply, lock, rest_of};
+use crate::destinations::startdeliver::usable_email;
 use crate::spec::CallType;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -117,8 +118,9 @@ fn match_key(env: &Envelope) -> Result<MatchKey, String> {
     }
 }
 
-/// The first non-empty email of: `email`, `traits.email`, `context.traits.email`,
-/// `properties.email`.
+/// The first usable email of: `email`, `traits.email`, `context.traits.email`,
+/// `properties.email`. "Usable" is the translator's rule (something on both sides of an `@`,
+/// no spaces), so an unusable one is passed over as the preview says, not matched on.
 fn email_of(event: &Map<String, Value>) -> Option<String> {
     let nested = |path: &[&str]| -> Option<String> {
         let (last, parents) = path.split_last()?;
@@ -127,7 +129,7 @@ fn email_of(event: &Map<String, Value>) -> Option<String> {
             obj = obj.get(*p)?.as_object()?;
         }
         match obj.get(*last)? {
-            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Value::String(s) if usable_email(s.trim()) => Some(s.trim().to_string()),
             _ => None,
         }
     };
@@ -219,6 +221,10 @@ mod tests {
         let ev = json!({"email": " ", "context": {"traits": {"email": "c@x.io"}}});
         assert_eq!(email_of(ev.as_object().unwrap()), Some("c@x.io".into()));
         let ev = json!({"properties": {"email": 3}});
+        assert_eq!(email_of(ev.as_object().unwrap()), None);
+        let ev = json!({"traits": {"email": "not an email"}, "properties": {"email": "p@x.io"}});
+        assert_eq!(email_of(ev.as_object().unwrap()), Some("p@x.io".into()));
+        let ev = json!({"properties": {"email": "@x.io"}});
         assert_eq!(email_of(ev.as_object().unwrap()), None);
     }
 }
