@@ -20,6 +20,8 @@ struct Args {
 enum Command {
     /// Print, as JSON, the request(s) a destination receives for each event of a file.
     Translate(cli::translate::TranslateArgs),
+    /// Send every event of a file to a destination (the embedded sandbox by default).
+    Run(cli::run::RunArgs),
     /// Serve the sandbox that imitates every partner on 127.0.0.1 until Ctrl+C.
     Sandbox(cli::sandbox::SandboxArgs),
 }
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
     match args.command {
         Some(Command::Translate(a)) => cli::translate::run(a),
         Some(Command::Sandbox(a)) => cli::sandbox::run(a),
+        Some(Command::Run(a)) => cli::run::run(a),
         None => {
             eprintln!(
                 "segment-console: the window is not built yet; use a subcommand (see --help)."

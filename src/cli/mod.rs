@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the process exit code.
 
 pub mod common;
+pub mod run;
 pub mod sandbox;
 pub mod translate;
