@@ -3,3 +3,4 @@
 pub mod common;
 pub mod sandbox;
 pub mod translate;
+pub mod window;
