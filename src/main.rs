@@ -27,16 +27,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let args = Args::parse();
     match args.command {
         Some(Command::Translate(a)) => cli::translate::run(a),
         Some(Command::Sandbox(a)) => cli::sandbox::run(a),
         Some(Command::Run(a)) => cli::run::run(a),
-        None => {
-            eprintln!(
-                "segment-console: the window is not built yet; use a subcommand (see --help)."
-            );
-            ExitCode::from(2)
-        }
+        None => cli::window::run(started),
     }
 }

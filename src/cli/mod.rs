@@ -4,3 +4,4 @@ pub mod common;
 pub mod run;
 pub mod sandbox;
 pub mod translate;
+pub mod window;

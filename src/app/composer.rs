@@ -1,0 +1,235 @@
+//! The composer: call type, the form fields of the call, a key-value editor for traits or
+//! properties, and the raw JSON editor, all editing one `Document`.
+
+use super::command::{Action, Command};
+use super::document::{Document, container, form_fields};
+use crate::spec::CallType;
+
+/// Rows of the key-value editor while the user edits them (so a half-typed key survives frames).
+#[derive(Default)]
+pub struct KvEditor {
+    rows: Vec<(String, String)>,
+    /// The document revision these rows were read from.
+    revision: Option<u64>,
+    container: &'static str,
+}
+
+pub struct ComposerUi<'a> {
+    pub doc: &'a mut Document,
+    pub kv: &'a mut KvEditor,
+    pub commands: &'a mut Vec<Command>,
+}
+
+impl ComposerUi<'_> {
+    pub fn show(self, ui: &mut egui::Ui) {
+        let ComposerUi { doc, kv, commands } = self;
+        ui.horizontal(|ui| {
+            let current = doc.call_type();
+            let label = current.map_or("(unknown)", |c| c.as_str());
+            egui::ComboBox::from_label("Call type")
+                .selected_text(label)
+                .show_ui(ui, |ui| {
+                    for c in CallType::ALL {
+                        if ui
+                            .selectable_label(current == Some(c), c.as_str())
+                            .clicked()
+                        {
+                            commands.push(Command::SetCallType(c));
+                        }
+                    }
+                });
+            ui.menu_button("Samples", |ui| {
+                for c in CallType::ALL {
+                    if ui.button(format!("{c} sample")).clicked() {
+                        commands.push(Command::LoadSample(c));
+                        ui.close();
+                    }
+                }
+            })
+            .response
+            .on_hover_text("Replace the event with a realistic sample of a call");
+            if ui
+                .button("Fill ids and time")
+                .on_hover_text("Set a missing messageId, timestamp and anonymousId")
+                .clicked()
+            {
+                commands.push(Command::Run(Action::FillIds));
+            }
+            if ui
+                .add_enabled(doc.can_undo(), egui::Button::new("Undo"))
+                .on_hover_text("Undo event edit")
+                .clicked()
+            {
+                commands.push(Command::Run(Action::Undo));
+            }
+            if ui
+                .add_enabled(doc.can_redo(), egui::Button::new("Redo"))
+                .on_hover_text("Redo event edit")
+                .clicked()
+            {
+                commands.push(Command::Run(Action::Redo));
+            }
+        });
+        ui.separator();
+        form(ui, doc, kv);
+        ui.separator();
+        raw_editor(ui, doc);
+    }
+}
+
+fn form(ui: &mut egui::Ui, doc: &mut Document, kv: &mut KvEditor) {
+    let Some(call) = doc.call_type() else {
+        ui.label("The form needs a valid JSON object with a known type; edit the JSON below.");
+        return;
+    };
+    egui::Grid::new("composer-form")
+        .num_columns(2)
+        .spacing([8.0, 4.0])
+        .show(ui, |ui| {
+            for (key, label) in form_fields(call) {
+                let l = ui.label(*label);
+                let mut text = doc.field(key);
+                let r = ui.add(
+                    egui::TextEdit::singleline(&mut text)
+                        .id_salt(("form-field", *key))
+                        .desired_width(f32::INFINITY)
+                        .hint_text(*key),
+                );
+                let r = r.labelled_by(l.id);
+                if r.changed() {
+                    doc.set_field(key, &text);
+                }
+                ui.end_row();
+            }
+        });
+    if let Some(name) = container(call) {
+        kv_editor(ui, doc, kv, name);
+    }
+}
+
+fn kv_editor(ui: &mut egui::Ui, doc: &mut Document, kv: &mut KvEditor, name: &'static str) {
+    if kv.revision != Some(doc.revision()) || kv.container != name {
+        kv.rows = doc.pairs(name);
+        kv.revision = Some(doc.revision());
+        kv.container = name;
+    }
+    let mut changed = false;
+    let mut remove = None;
+    ui.label(format!(
+        "{name} (values as JSON: 42, true, {{…}}, [...]; other text is a string)"
+    ));
+    let key_w = (ui.available_width() * 0.35).clamp(80.0, 220.0);
+    let value_w = (ui.available_width() - key_w - 50.0).max(80.0);
+    egui::Grid::new("composer-kv")
+        .num_columns(3)
+        .spacing([6.0, 3.0])
+        .show(ui, |ui| {
+            for (i, (k, v)) in kv.rows.iter_mut().enumerate() {
+                changed |= ui
+                    .add_sized(
+                        [key_w, 20.0],
+                        egui::TextEdit::singleline(k)
+                            .id_salt(("kv-key", i))
+                            .hint_text("key"),
+                    )
+                    .on_hover_text(format!("{name} key {}", i + 1))
+                    .changed();
+                changed |= ui
+                    .add_sized(
+                        [value_w, 20.0],
+                        egui::TextEdit::singleline(v)
+                            .id_salt(("kv-value", i))
+                            .hint_text("value"),
+                    )
+                    .on_hover_text(format!("{name} value {}", i + 1))
+                    .changed();
+                if ui
+                    .small_button("x")
+                    .on_hover_text(format!("Remove {k}"))
+                    .clicked()
+                {
+                    remove = Some(i);
+                }
+                ui.end_row();
+            }
+        });
+    if let Some(i) = remove {
+        kv.rows.remove(i);
+        changed = true;
+    }
+    if ui
+        .small_button(format!(
+            "+ Add {}",
+            if name == "traits" {
+                "trait"
+            } else {
+                "property"
+            }
+        ))
+        .clicked()
+    {
+        let n = kv.rows.len() + 1;
+        kv.rows.push((format!("key{n}"), String::new()));
+        changed = true;
+    }
+    if changed && doc.set_pairs(name, &kv.rows) {
+        // The rows stay the user's own until the document changes from elsewhere.
+        kv.revision = Some(doc.revision());
+    }
+}
+
+fn raw_editor(ui: &mut egui::Ui, doc: &mut Document) {
+    let label = ui.label("Event JSON");
+    if let Some(err) = doc.error() {
+        ui.colored_label(
+            super::theme::palette(ui).error,
+            format!(
+                "JSON error at line {}, column {}: {}",
+                err.line, err.column, err.message
+            ),
+        );
+    }
+    let mut text = doc.text().to_string();
+    let theme = egui_extras::syntax_highlighting::CodeTheme::from_memory(ui.ctx(), ui.style());
+    // Highlighting a huge document on every edit would stall typing; past this size it is plain.
+    let highlight = text.len() < 200_000;
+    let mut layouter = |ui: &egui::Ui, buf: &dyn egui::TextBuffer, wrap_width: f32| {
+        let mut job = if highlight {
+            egui_extras::syntax_highlighting::highlight(
+                ui.ctx(),
+                ui.style(),
+                &theme,
+                buf.as_str(),
+                "json",
+            )
+        } else {
+            egui::text::LayoutJob::simple(
+                buf.as_str().to_string(),
+                egui::TextStyle::Monospace.resolve(ui.style()),
+                ui.visuals().text_color(),
+                wrap_width,
+            )
+        };
+        job.wrap.max_width = wrap_width;
+        ui.fonts_mut(|f| f.layout_job(job))
+    };
+    egui::ScrollArea::vertical()
+        .id_salt("event-json-scroll")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            let r = ui
+                .add(
+                    egui::TextEdit::multiline(&mut text)
+                        // A stable id keeps the focus when an error line appears above.
+                        .id_salt("event-json")
+                        .code_editor()
+                        .desired_width(f32::INFINITY)
+                        .desired_rows(16)
+                        .layouter(&mut layouter),
+                )
+                .labelled_by(label.id);
+            if r.changed() {
+                doc.set_text(text);
+            }
+        });
+}

@@ -1,0 +1,277 @@
+//! The destination bar: picker (with each one's accepted calls), mode, target, and the settings
+//! form built from the destination's schema (secrets masked with reveal, checked as you type).
+
+use super::command::Command;
+use super::theme::palette;
+use crate::destinations::{
+    self, Destination, Mode, SettingKind, SettingSpec, Settings, Target, list_calls,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// Where one destination's requests go, as the user chose it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum TargetChoice {
+    #[default]
+    Sandbox,
+    Live,
+    Custom {
+        url: String,
+    },
+}
+
+impl TargetChoice {
+    pub fn resolve(&self, sandbox_base: &str) -> Target {
+        match self {
+            TargetChoice::Sandbox => Target::Sandbox {
+                base: sandbox_base.to_string(),
+            },
+            TargetChoice::Live => Target::Live,
+            TargetChoice::Custom { url } => Target::Custom { url: url.clone() },
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            TargetChoice::Sandbox => "sandbox",
+            TargetChoice::Live => "live",
+            TargetChoice::Custom { .. } => "custom URL",
+        }
+    }
+}
+
+/// One destination's configuration in the window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DestConfig {
+    pub settings: Settings,
+    pub mode: Mode,
+    pub target: TargetChoice,
+}
+
+pub struct DestinationPane<'a> {
+    pub dest: &'static dyn Destination,
+    pub config: &'a mut DestConfig,
+    pub revealed: &'a mut BTreeSet<String>,
+    pub settings_open: &'a mut bool,
+    pub commands: &'a mut Vec<Command>,
+    /// Bumped when anything here changed, so the preview recomputes.
+    pub changed: &'a mut bool,
+}
+
+impl DestinationPane<'_> {
+    pub fn show(self, ui: &mut egui::Ui) {
+        let DestinationPane {
+            dest,
+            config,
+            revealed,
+            settings_open,
+            commands,
+            changed,
+        } = self;
+        ui.horizontal_wrapped(|ui| {
+            egui::ComboBox::from_label("Destination")
+                .selected_text(dest.integration_name())
+                .width(150.0)
+                .show_ui(ui, |ui| {
+                    for d in destinations::registry() {
+                        let text = format!("{}  ({})", d.integration_name(), list_calls(d.calls()));
+                        if ui.selectable_label(d.id() == dest.id(), text).clicked() {
+                            commands.push(Command::SelectDestination(d.id()));
+                        }
+                    }
+                });
+            if dest.modes().len() > 1 {
+                egui::ComboBox::from_label("Mode")
+                    .selected_text(config.mode.as_str())
+                    .show_ui(ui, |ui| {
+                        for m in dest.modes() {
+                            if ui
+                                .selectable_value(&mut config.mode, *m, m.as_str())
+                                .changed()
+                            {
+                                *changed = true;
+                            }
+                        }
+                    });
+            } else {
+                ui.label(format!("mode: {}", config.mode.as_str()));
+            }
+            egui::ComboBox::from_label("Target")
+                .selected_text(config.target.label())
+                .show_ui(ui, |ui| {
+                    let choices = [
+                        TargetChoice::Sandbox,
+                        TargetChoice::Live,
+                        TargetChoice::Custom {
+                            url: match &config.target {
+                                TargetChoice::Custom { url } => url.clone(),
+                                _ => "http://127.0.0.1:9000".into(),
+                            },
+                        },
+                    ];
+                    for c in choices {
+                        let selected = c.label() == config.target.label();
+                        if ui.selectable_label(selected, c.label()).clicked() && !selected {
+                            config.target = c;
+                            *changed = true;
+                        }
+                    }
+                });
+            if let TargetChoice::Custom { url } = &mut config.target {
+                let r = ui
+                    .add(egui::TextEdit::singleline(url).desired_width(220.0))
+                    .on_hover_text("Custom target URL");
+                *changed |= r.changed();
+            }
+            if matches!(config.target, TargetChoice::Live) {
+                ui.colored_label(palette(ui).warning, "Live: sends to the real partner API")
+                    .on_hover_text(format!(
+                        "Live base: {}",
+                        dest.live_base(&config.settings)
+                            .unwrap_or_else(|| "the webhookEndpoint setting".into())
+                    ));
+            }
+            let label = if *settings_open {
+                "Hide settings"
+            } else {
+                "Settings…"
+            };
+            if ui
+                .button(label)
+                .on_hover_text(super::command::with_shortcut(
+                    ui.ctx(),
+                    super::command::Action::DestinationSettings,
+                ))
+                .clicked()
+            {
+                *settings_open = !*settings_open;
+            }
+        });
+        ui.label(egui::RichText::new(format!("Accepts {}", list_calls(dest.calls()))).weak());
+        if *settings_open {
+            settings_form(ui, dest, config, revealed, changed);
+        }
+    }
+}
+
+fn settings_form(
+    ui: &mut egui::Ui,
+    dest: &'static dyn Destination,
+    config: &mut DestConfig,
+    revealed: &mut BTreeSet<String>,
+    changed: &mut bool,
+) {
+    let findings = destinations::settings::check(
+        dest.settings_schema(),
+        &config.settings,
+        config.mode,
+        &config.target.resolve("http://127.0.0.1"),
+    );
+    let p = palette(ui);
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.strong(format!("{} settings", dest.integration_name()));
+        egui::Grid::new(("settings-form", dest.id()))
+            .num_columns(2)
+            .spacing([8.0, 4.0])
+            .show(ui, |ui| {
+                for spec in dest.settings_schema() {
+                    let label = ui.label(spec.label).on_hover_text(spec.help);
+                    ui.vertical(|ui| {
+                        *changed |= field(ui, spec, config, revealed, label.id);
+                        let path = format!("settings.{}", spec.key);
+                        for f in findings.iter().filter(|f| f.path == path) {
+                            ui.colored_label(p.error, &f.message);
+                        }
+                    });
+                    ui.end_row();
+                }
+            });
+        ui.label(
+            egui::RichText::new(
+                "Settings are stored in your settings file (mode 0600), never in event sets.",
+            )
+            .weak(),
+        );
+    });
+}
+
+fn field(
+    ui: &mut egui::Ui,
+    spec: &SettingSpec,
+    config: &mut DestConfig,
+    revealed: &mut BTreeSet<String>,
+    label: egui::Id,
+) -> bool {
+    let settings = &mut config.settings;
+    match spec.kind {
+        SettingKind::Bool => {
+            let mut on = destinations::settings::flag(&[*spec], settings, spec.key);
+            let r = ui.checkbox(&mut on, "").labelled_by(label);
+            if r.changed() {
+                settings.insert(spec.key.into(), Value::Bool(on));
+                return true;
+            }
+            false
+        }
+        SettingKind::Map => {
+            let mut text = settings
+                .get(spec.key)
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            let r = ui
+                .add(egui::TextEdit::singleline(&mut text).hint_text("{\"X-Header\": \"value\"}"))
+                .labelled_by(label);
+            if r.changed() {
+                match serde_json::from_str::<Value>(&text) {
+                    Ok(v) => settings.insert(spec.key.into(), v),
+                    Err(_) if text.trim().is_empty() => settings.shift_remove(spec.key),
+                    Err(_) => settings.insert(spec.key.into(), Value::String(text)),
+                };
+                return true;
+            }
+            false
+        }
+        SettingKind::Text | SettingKind::Url => {
+            let mut text = destinations::settings::text(settings, spec.key);
+            let key = format!("{}.{}", config.mode.as_str(), spec.key);
+            let shown = !spec.secret || revealed.contains(&key);
+            let mut changed = false;
+            ui.horizontal(|ui| {
+                let hint = spec.default.unwrap_or("").trim_matches('"');
+                let r = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut text)
+                            .password(!shown)
+                            .hint_text(hint)
+                            .desired_width(260.0),
+                    )
+                    .labelled_by(label);
+                if r.changed() {
+                    if text.is_empty() {
+                        settings.shift_remove(spec.key);
+                    } else {
+                        settings.insert(spec.key.into(), Value::String(text.clone()));
+                    }
+                    changed = true;
+                }
+                if spec.secret {
+                    let (icon, tip) = if shown {
+                        ("Hide", format!("Hide {}", spec.label))
+                    } else {
+                        ("Show", format!("Reveal {}", spec.label))
+                    };
+                    if ui.small_button(icon).on_hover_text(tip).clicked() {
+                        if shown {
+                            revealed.remove(&key);
+                        } else {
+                            revealed.insert(key.clone());
+                        }
+                    }
+                }
+            });
+            changed
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! The composer's document: the JSON text the user edits and the event it parses to, kept in
+//! sync both ways. The text is the source of truth, so a parse error never loses what was typed;
+//! form edits rewrite the text from the value. Pure: no egui here.
+
+use crate::spec::CallType;
+use serde_json::{Map, Value};
+
+/// A parse error of the JSON text, 1-based.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
+    }
+}
+
+const UNDO_DEPTH: usize = 200;
+
+#[derive(Clone, Debug)]
+pub struct Document {
+    text: String,
+    parsed: Result<Value, ParseError>,
+    /// Bumps on every change; caches (translation, highlighting) key on it.
+    revision: u64,
+    undo: Vec<String>,
+    redo: Vec<String>,
+}
+
+impl Default for Document {
+    fn default() -> Self {
+        Document::from_value(&serde_json::json!({"type": "track", "userId": "", "event": ""}))
+    }
+}
+
+pub fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into())
+}
+
+fn parse(text: &str) -> Result<Value, ParseError> {
+    serde_json::from_str::<Value>(text).map_err(|e| {
+        let msg = e.to_string();
+        let message = match msg.rfind(" at line ") {
+            Some(i) => msg[..i].to_string(),
+            None => msg,
+        };
+        ParseError {
+            line: e.line().max(1),
+            column: e.column().max(1),
+            message,
+        }
+    })
+}
+
+impl Document {
+    pub fn from_value(v: &Value) -> Document {
+        let text = pretty(v);
+        Document {
+            parsed: Ok(v.clone()),
+            text,
+            revision: 0,
+            undo: Vec::new(),
+            redo: Vec::new(),
+        }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// The event, when the text parses.
+    pub fn value(&self) -> Option<&Value> {
+        self.parsed.as_ref().ok()
+    }
+
+    pub fn error(&self) -> Option<&ParseError> {
+        self.parsed.as_ref().err()
+    }
+
+    fn remember(&mut self) {
+        self.undo.push(self.text.clone());
+        if self.undo.len() > UNDO_DEPTH {
+            self.undo.remove(0);
+        }
+        self.redo.clear();
+    }
+
+    /// The raw editor changed the text (already applied to the widget's buffer).
+    pub fn set_text(&mut self, text: String) {
+        if text == self.text {
+            return;
+        }
+        self.remember();
+        self.apply_text(text);
+    }
+
+    fn apply_text(&mut self, text: String) {
+        self.parsed = parse(&text);
+        self.text = text;
+        self.revision += 1;
+    }
+
+    /// Replaces the whole event (sample, history entry, set selection).
+    pub fn replace(&mut self, v: &Value) {
+        self.set_text(pretty(v));
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    pub fn undo(&mut self) {
+        if let Some(prev) = self.undo.pop() {
+            self.redo.push(std::mem::take(&mut self.text));
+            self.apply_text(prev);
+        }
+    }
+
+    pub fn redo(&mut self) {
+        if let Some(next) = self.redo.pop() {
+            self.undo.push(std::mem::take(&mut self.text));
+            self.apply_text(next);
+        }
+    }
+
+    /// A form edit: changes the parsed object and rewrites the text. Refused (false) while the
+    /// text does not parse to an object, so the user's broken text is never overwritten.
+    pub fn edit(&mut self, f: impl FnOnce(&mut Map<String, Value>)) -> bool {
+        let Ok(Value::Object(obj)) = &self.parsed else {
+            return false;
+        };
+        let mut obj = obj.clone();
+        f(&mut obj);
+        let v = Value::Object(obj);
+        if Some(&v) == self.value() {
+            return true;
+        }
+        self.remember();
+        self.text = pretty(&v);
+        self.parsed = Ok(v);
+        self.revision += 1;
+        true
+    }
+
+    pub fn call_type(&self) -> Option<CallType> {
+        self.value()?
+            .get("type")?
+            .as_str()
+            .and_then(CallType::parse)
+    }
+
+    /// A top-level string field as the form shows it ("" when absent or not a string).
+    pub fn field(&self, key: &str) -> String {
+        match self.value().and_then(|v| v.get(key)) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        }
+    }
+
+    /// Sets a top-level string field; an empty text removes the key.
+    pub fn set_field(&mut self, key: &str, text: &str) -> bool {
+        self.edit(|o| {
+            if text.is_empty() {
+                o.shift_remove(key);
+            } else {
+                o.insert(key.to_string(), Value::String(text.to_string()));
+            }
+        })
+    }
+
+    /// `traits` or `properties` as key / value-text rows: strings bare, anything else as JSON.
+    pub fn pairs(&self, container: &str) -> Vec<(String, String)> {
+        match self.value().and_then(|v| v.get(container)) {
+            Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), value_text(v))).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Writes rows back into `traits` or `properties`, keeping their order; rows with an
+    /// empty key are dropped; an empty list removes the object.
+    pub fn set_pairs(&mut self, container: &str, rows: &[(String, String)]) -> bool {
+        self.edit(|o| {
+            let mut m = Map::new();
+            for (k, v) in rows {
+                if !k.trim().is_empty() {
+                    m.insert(k.clone(), text_value(v));
+                }
+            }
+            if m.is_empty() {
+                o.shift_remove(container);
+            } else {
+                o.insert(container.to_string(), Value::Object(m));
+            }
+        })
+    }
+}
+
+/// How the key-value editor shows a value: a string bare, anything else as compact JSON.
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// What the key-value editor makes of a text: JSON when it is a number, boolean, null, object
+/// or array; otherwise the text as a string. A quoted text stays a string.
+pub fn text_value(t: &str) -> Value {
+    let trimmed = t.trim();
+    let json_like = matches!(
+        trimmed.chars().next(),
+        Some('{' | '[' | '"' | '-' | '0'..='9')
+    ) || matches!(trimmed, "true" | "false" | "null");
+    if json_like && let Ok(v) = serde_json::from_str::<Value>(trimmed) {
+        return v;
+    }
+    Value::String(t.to_string())
+}
+
+/// The fields of one call that the form shows, with their labels.
+pub fn form_fields(call: CallType) -> &'static [(&'static str, &'static str)] {
+    match call {
+        CallType::Identify => &[("userId", "User id"), ("anonymousId", "Anonymous id")],
+        CallType::Track => &[
+            ("userId", "User id"),
+            ("anonymousId", "Anonymous id"),
+            ("event", "Event name"),
+        ],
+        CallType::Page | CallType::Screen => &[
+            ("userId", "User id"),
+            ("anonymousId", "Anonymous id"),
+            ("name", "Name"),
+            ("category", "Category"),
+        ],
+        CallType::Group => &[
+            ("userId", "User id"),
+            ("anonymousId", "Anonymous id"),
+            ("groupId", "Group id"),
+        ],
+        CallType::Alias => &[("previousId", "Previous id"), ("userId", "User id")],
+    }
+}
+
+/// Which object the key-value editor edits for a call.
+pub fn container(call: CallType) -> Option<&'static str> {
+    match call {
+        CallType::Identify | CallType::Group => Some("traits"),
+        CallType::Track | CallType::Page | CallType::Screen => Some("properties"),
+        CallType::Alias => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn form_edits_rewrite_the_text_and_text_edits_update_the_form() {
+        let mut d = Document::from_value(&json!({"type": "track", "userId": "u"}));
+        assert!(d.set_field("event", "Order Completed"));
+        assert!(d.text().contains("\"event\": \"Order Completed\""));
+        d.set_text(d.text().replace("Order Completed", "Signed Up"));
+        assert_eq!(d.field("event"), "Signed Up");
+        assert!(d.set_field("userId", ""));
+        assert!(d.value().unwrap().get("userId").is_none());
+    }
+
+    #[test]
+    fn broken_text_is_kept_and_form_edits_are_refused() {
+        let mut d = Document::default();
+        d.set_text("{\"type\": \"track\",\n  \"event\": }".into());
+        let e = d.error().unwrap().clone();
+        assert_eq!((e.line, e.column), (2, 12));
+        assert!(!d.set_field("event", "x"));
+        assert_eq!(d.text(), "{\"type\": \"track\",\n  \"event\": }");
+        d.undo();
+        assert!(d.error().is_none());
+        d.redo();
+        assert!(d.error().is_some());
+    }
+
+    #[test]
+    fn pairs_round_trip_with_json_values() {
+        let mut d = Document::from_value(
+            &json!({"type": "identify", "traits": {"a": "x", "n": 3, "o": {"k": [1]}}}),
+        );
+        assert_eq!(
+            d.pairs("traits"),
+            vec![
+                ("a".into(), "x".into()),
+                ("n".into(), "3".into()),
+                ("o".into(), "{\"k\":[1]}".into())
+            ]
+        );
+        d.set_pairs(
+            "traits",
+            &[
+                ("a".into(), "hello".into()),
+                ("n".into(), "4.5".into()),
+                ("q".into(), "\"42\"".into()),
+                ("".into(), "dropped".into()),
+                ("b".into(), "{broken".into()),
+            ],
+        );
+        assert_eq!(
+            d.value().unwrap()["traits"],
+            json!({"a": "hello", "n": 4.5, "q": "42", "b": "{broken"})
+        );
+        d.set_pairs("traits", &[]);
+        assert!(d.value().unwrap().get("traits").is_none());
+    }
+}

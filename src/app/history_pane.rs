@@ -1,0 +1,350 @@
+//! The history pane: a virtualised table over the SQLite history (rows fetched a page at a
+//! time from the history thread, so 100,000 entries cost nothing per frame), filters and text
+//! search, and the selected entry in full.
+
+use super::command::{Command, ExportKind};
+use super::exchange_view;
+use super::theme::palette;
+use crate::destinations;
+use crate::history::{Entry, Filter, Summary};
+use crate::transport::StatusClass;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const PAGE: usize = 200;
+
+#[derive(Default)]
+pub struct HistoryPane {
+    pub text: String,
+    pub destination: Option<String>,
+    pub class: Option<StatusClass>,
+    pub call: Option<String>,
+    /// Bumped whenever the rows shown are stale (filters changed, history changed).
+    pub generation: u64,
+    pub total: Option<usize>,
+    pub rows: BTreeMap<usize, Summary>,
+    requested: BTreeSet<usize>,
+    pub selected: Option<i64>,
+    pub detail: Option<Entry>,
+    pub focus_filter: bool,
+    pub confirm_clear: bool,
+    pub error: Option<String>,
+}
+
+impl HistoryPane {
+    pub fn filter(&self) -> Filter {
+        Filter {
+            destination: self.destination.clone(),
+            call_type: self.call.clone(),
+            event_name: None,
+            status: self.class.into_iter().collect(),
+            text: Some(self.text.trim().to_string()).filter(|t| !t.is_empty()),
+        }
+    }
+
+    /// Forget the rows; the caller asks for the count and the first page again.
+    pub fn invalidate(&mut self) {
+        self.generation += 1;
+        self.rows.clear();
+        self.requested.clear();
+        self.total = None;
+    }
+
+    pub fn accept_page(&mut self, generation: u64, offset: usize, rows: Vec<Summary>) {
+        if generation != self.generation {
+            return;
+        }
+        for (i, r) in rows.into_iter().enumerate() {
+            self.rows.insert(offset + i, r);
+        }
+    }
+
+    /// Pages of rows the table needs and has not asked for yet.
+    fn want(&mut self, index: usize, out: &mut Vec<usize>) {
+        let page = index / PAGE;
+        if self.requested.insert(page) {
+            out.push(page * PAGE);
+        }
+    }
+}
+
+/// Draws the pane; returns the offsets of pages to fetch.
+pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Command>) -> Vec<usize> {
+    let mut wanted = Vec::new();
+    let mut changed = false;
+    ui.horizontal_wrapped(|ui| {
+        ui.heading("History");
+        let label = ui.label("Search");
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut pane.text)
+                    .hint_text("events and bodies")
+                    .desired_width(220.0),
+            )
+            .labelled_by(label.id)
+            .on_hover_text("Filter history by text (Ctrl+F)");
+        if pane.focus_filter {
+            r.request_focus();
+            pane.focus_filter = false;
+        }
+        changed |= r.changed();
+        let dest_text = pane
+            .destination
+            .clone()
+            .unwrap_or_else(|| "all destinations".into());
+        egui::ComboBox::from_label("History destination")
+            .selected_text(dest_text)
+            .show_ui(ui, |ui| {
+                changed |= ui
+                    .selectable_value(&mut pane.destination, None, "all destinations")
+                    .changed();
+                for d in destinations::registry() {
+                    changed |= ui
+                        .selectable_value(&mut pane.destination, Some(d.id().to_string()), d.id())
+                        .changed();
+                }
+            });
+        let class_text = pane.class.map_or("any status", |c| c.as_str());
+        egui::ComboBox::from_label("History status")
+            .selected_text(class_text)
+            .show_ui(ui, |ui| {
+                changed |= ui
+                    .selectable_value(&mut pane.class, None, "any status")
+                    .changed();
+                for c in StatusClass::ALL {
+                    changed |= ui
+                        .selectable_value(&mut pane.class, Some(c), c.as_str())
+                        .changed();
+                }
+            });
+        let call_text = pane.call.clone().unwrap_or_else(|| "any call".into());
+        egui::ComboBox::from_label("History call")
+            .selected_text(call_text)
+            .show_ui(ui, |ui| {
+                changed |= ui
+                    .selectable_value(&mut pane.call, None, "any call")
+                    .changed();
+                for c in crate::spec::CallType::ALL {
+                    changed |= ui
+                        .selectable_value(&mut pane.call, Some(c.as_str().to_string()), c.as_str())
+                        .changed();
+                }
+            });
+        match pane.total {
+            Some(n) => ui.label(format!("{n} entries")),
+            None => ui.spinner(),
+        };
+        if pane.confirm_clear {
+            ui.colored_label(palette(ui).warning, "Delete every history entry?");
+            if ui.button("Yes, clear history").clicked() {
+                commands.push(Command::ClearHistory);
+                pane.confirm_clear = false;
+            }
+            if ui.button("Keep it").clicked() {
+                pane.confirm_clear = false;
+            }
+        } else if ui
+            .button("Clear…")
+            .on_hover_text("Delete every history entry")
+            .clicked()
+        {
+            pane.confirm_clear = true;
+        }
+    });
+    if changed {
+        pane.invalidate();
+        wanted.push(usize::MAX);
+    }
+    if let Some(e) = &pane.error {
+        ui.colored_label(palette(ui).error, e);
+    }
+    if pane.detail.is_some() {
+        egui::Panel::right("history-detail")
+            .resizable(true)
+            .default_size(ui.available_width() * 0.45)
+            .show(ui, |ui| detail(ui, pane, commands));
+    }
+    let region = egui::UiBuilder::new()
+        .accessibility_role(egui::accesskit::Role::Region)
+        .accessibility_label("History");
+    ui.scope_builder(region, |ui| table(ui, pane, commands, &mut wanted));
+    wanted
+}
+
+fn table(
+    ui: &mut egui::Ui,
+    pane: &mut HistoryPane,
+    commands: &mut Vec<Command>,
+    wanted: &mut Vec<usize>,
+) {
+    use egui_extras::{Column, TableBuilder};
+    let total = pane.total.unwrap_or(0);
+    let p = palette(ui);
+    let row_h = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
+    // Cells are read, not selected: a click anywhere on a row selects the entry.
+    ui.style_mut().interaction.selectable_labels = false;
+    TableBuilder::new(ui)
+        .id_salt("history-table")
+        .striped(true)
+        .sense(egui::Sense::click())
+        .column(Column::initial(150.0).at_least(90.0))
+        .column(Column::initial(70.0))
+        .column(Column::initial(170.0).clip(true))
+        .column(Column::initial(110.0))
+        .column(Column::initial(80.0).clip(true))
+        .column(Column::initial(110.0))
+        .column(Column::remainder().at_least(60.0))
+        .header(row_h, |mut h| {
+            for title in [
+                "Time",
+                "Call",
+                "Event",
+                "Destination",
+                "Target",
+                "Status",
+                "Duration",
+            ] {
+                h.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(row_h, total, |mut row| {
+                let i = row.index();
+                let Some(s) = pane.rows.get(&i).cloned() else {
+                    pane.want(i, wanted);
+                    row.col(|ui| {
+                        ui.weak("…");
+                    });
+                    return;
+                };
+                row.set_selected(pane.selected == Some(s.id));
+                row.col(|ui| {
+                    ui.label(short_time(&s.time));
+                });
+                row.col(|ui| {
+                    ui.label(&s.call_type);
+                });
+                row.col(|ui| {
+                    ui.label(&s.event_name);
+                });
+                row.col(|ui| {
+                    ui.label(&s.destination);
+                });
+                row.col(|ui| {
+                    ui.label(&s.target);
+                });
+                row.col(|ui| {
+                    let good = matches!(s.status_class, Some(StatusClass::Success));
+                    let color = if good {
+                        p.ok
+                    } else if s.status_class.is_some_and(|c| {
+                        matches!(c, StatusClass::Skipped | StatusClass::Unsupported)
+                    }) {
+                        p.warning
+                    } else {
+                        p.error
+                    };
+                    ui.colored_label(color, &s.status_text);
+                });
+                row.col(|ui| {
+                    ui.label(format!("{} ms", s.duration_ms));
+                });
+                if row.response().clicked() {
+                    commands.push(Command::SelectHistory(s.id));
+                }
+            });
+        });
+}
+
+fn short_time(rfc3339: &str) -> String {
+    // "2026-11-22T21:30:05.123Z" -> "2026-11-22 21:30:05"
+    let t = rfc3339.replace('T', " ");
+    t.chars().take(19).collect()
+}
+
+fn detail(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Command>) {
+    let Some(e) = &pane.detail else { return };
+    let id = e.id;
+    ui.vertical(|ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.strong(format!(
+                "#{id} {} {} to {}",
+                e.call_type, e.event_name, e.destination
+            ));
+            if ui
+                .button("Replay")
+                .on_hover_text("Send this entry's event again with the current settings")
+                .clicked()
+            {
+                commands.push(Command::Replay(id));
+            }
+            if ui.button("Open in composer").clicked() {
+                commands.push(Command::OpenHistoryInComposer(id));
+            }
+            ui.menu_button("Export", |ui| {
+                if ui.button("HAR…").clicked() {
+                    commands.push(Command::ExportHistory(ExportKind::Har));
+                    ui.close();
+                }
+                if ui.button("Postman collection…").clicked() {
+                    commands.push(Command::ExportHistory(ExportKind::Postman));
+                    ui.close();
+                }
+                if ui.button("Copy as curl").clicked() {
+                    commands.push(Command::ExportHistory(ExportKind::Curl));
+                    ui.close();
+                }
+            });
+            if ui
+                .button("Delete")
+                .on_hover_text("Delete this history entry")
+                .clicked()
+            {
+                commands.push(Command::DeleteHistory(id));
+            }
+            if ui
+                .small_button("x")
+                .on_hover_text("Close the entry")
+                .clicked()
+            {
+                pane.selected = None;
+            }
+        });
+        ui.label(format!(
+            "{} · {} · {} · {} ms · {}",
+            e.time.to_rfc3339(),
+            e.mode,
+            e.target,
+            e.duration_ms,
+            e.status_text()
+        ));
+        egui::ScrollArea::vertical()
+            .id_salt("history-detail")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                if let Some(r) = &e.reason {
+                    ui.label(r);
+                }
+                for f in &e.findings {
+                    ui.label(format!(
+                        "{} at {}: {}",
+                        f.severity.as_str(),
+                        f.path,
+                        f.message
+                    ));
+                }
+                egui::CollapsingHeader::new("Source event")
+                    .id_salt("hist-src")
+                    .show(ui, |ui| {
+                        ui.monospace(serde_json::to_string_pretty(&e.event).unwrap_or_default());
+                    });
+                for (i, ex) in e.exchanges.iter().enumerate() {
+                    exchange_view::show_exchange(ui, ex, &format!("hist-{id}-{i}"));
+                }
+            });
+    });
+    if pane.selected != Some(id) {
+        pane.detail = None;
+    }
+}

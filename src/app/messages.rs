@@ -1,0 +1,159 @@
+//! Taking in what background work reports, once per frame, without blocking.
+
+use super::services::{EntryPurpose, Msg, PickPurpose};
+use super::{App, SandboxState};
+use crate::export;
+use crate::transport::SendState;
+
+impl App {
+    pub(super) fn take_messages(&mut self, ctx: &egui::Context) {
+        while let Ok(m) = self.services.rx.try_recv() {
+            self.on_message(ctx, m);
+        }
+    }
+
+    fn on_message(&mut self, ctx: &egui::Context, m: Msg) {
+        match m {
+            Msg::SandboxReady(Ok(h)) => self.sandbox = SandboxState::Ready(h),
+            Msg::SandboxReady(Err(e)) => {
+                self.set_status(format!("The sandbox could not start: {e}"), true);
+                self.sandbox = SandboxState::Failed(e);
+            }
+            Msg::Sent {
+                ticket,
+                report,
+                entry,
+            } => {
+                if ticket != self.send_ticket {
+                    return;
+                }
+                let class = report.class();
+                let ms = report.elapsed_ms;
+                self.send = SendState::finished(report);
+                self.send_cancel = None;
+                match entry {
+                    Ok(e) => {
+                        self.set_status(
+                            format!("Sent: {} in {ms} ms (history #{}).", e.status_text(), e.id),
+                            !matches!(class, crate::transport::StatusClass::Success),
+                        );
+                        self.last_sent = Some(e);
+                    }
+                    Err(e) => self.set_status(
+                        format!("Sent ({}), but not written to history: {e}", class.as_str()),
+                        true,
+                    ),
+                }
+                if let Some(s) = &mut self.smoke {
+                    s.sent(matches!(class, crate::transport::StatusClass::Success));
+                }
+            }
+            Msg::HistoryChanged => self.reload_history(),
+            Msg::HistoryCount { generation, total } => {
+                if generation == self.history.generation {
+                    match total {
+                        Ok(n) => {
+                            self.history.total = Some(n);
+                            self.history.error = None;
+                        }
+                        Err(e) => {
+                            self.history.error = Some(format!("History could not be read: {e}"))
+                        }
+                    }
+                }
+            }
+            Msg::HistoryPage {
+                generation,
+                offset,
+                rows,
+            } => match rows {
+                Ok(rows) => self.history.accept_page(generation, offset, rows),
+                Err(e) => self.history.error = Some(format!("History could not be read: {e}")),
+            },
+            Msg::HistoryEntry { purpose, entry } => match entry {
+                Ok(Some(e)) => self.on_entry(ctx, purpose, e),
+                Ok(None) => self.set_status("That history entry no longer exists.", true),
+                Err(e) => self.set_status(format!("History could not be read: {e}"), true),
+            },
+            Msg::Status { text, error } => self.set_status(text, error),
+            Msg::SettingsSaved(r) => {
+                self.settings_saving = false;
+                if let Err(e) = r {
+                    self.set_status(format!("Settings not saved: {e}"), true);
+                }
+            }
+            Msg::Picked { purpose, path } => {
+                let Some(path) = path else {
+                    self.pending_export = None;
+                    return;
+                };
+                match purpose {
+                    PickPurpose::Open => self.open_path(path),
+                    PickPurpose::SaveAs => self.save_to(path),
+                    PickPurpose::ExportHar | PickPurpose::ExportPostman => {
+                        let text = match self.pending_export.take() {
+                            Some(t) => t,
+                            None => {
+                                // An export of the preview's requests (not of history).
+                                let reqs = self
+                                    .preview()
+                                    .map(|p| p.outcome.requests.clone())
+                                    .unwrap_or_default();
+                                let doc = export::postman::to_postman(
+                                    &self.lib.set.name,
+                                    &reqs,
+                                    self.persisted.show_secrets,
+                                );
+                                serde_json::to_string_pretty(&doc).unwrap_or_default()
+                            }
+                        };
+                        self.write_export(path, text);
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_entry(&mut self, ctx: &egui::Context, purpose: EntryPurpose, e: crate::history::Entry) {
+        match purpose {
+            EntryPurpose::Show => {
+                if self.history.selected == Some(e.id) {
+                    self.history.detail = Some(e);
+                }
+            }
+            EntryPurpose::Replay => {
+                if let Some(d) = crate::destinations::find(&e.destination) {
+                    self.persisted.destination = d.id().to_string();
+                    self.config_revision += 1;
+                }
+                self.send_event(e.event);
+            }
+            EntryPurpose::OpenInComposer => {
+                self.doc.replace(&e.event);
+                self.sync_doc_to_lib();
+                self.set_status(format!("History #{} is in the composer.", e.id), false);
+            }
+            EntryPurpose::Export(kind) => self.export_entry(ctx, kind, e),
+        }
+    }
+
+    /// History changed or its filters did: count again and fetch the first page.
+    pub(super) fn reload_history(&mut self) {
+        self.history.invalidate();
+        let g = self.history.generation;
+        self.services.count_history(g, self.history.filter());
+        self.fetch_history_pages(vec![0]);
+    }
+
+    pub(super) fn fetch_history_pages(&mut self, offsets: Vec<usize>) {
+        if offsets.contains(&usize::MAX) {
+            self.reload_history();
+            return;
+        }
+        let g = self.history.generation;
+        for off in offsets {
+            self.services
+                .query_history(g, self.history.filter(), off, super::history_pane::PAGE);
+        }
+    }
+}

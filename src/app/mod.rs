@@ -1,0 +1,625 @@
+//! The console window (eframe/egui). Widgets push `Command`s; `logic` executes them and takes
+//! in the results of background work; nothing expensive happens per frame (the translation is
+//! recomputed only when the event, destination or settings change; history rows come a page
+//! at a time from the history thread).
+
+mod actions;
+pub mod command;
+pub mod composer;
+pub mod destination_pane;
+pub mod document;
+pub mod exchange_view;
+pub mod history_pane;
+pub mod json_lines;
+pub mod library;
+mod messages;
+pub mod preview;
+pub mod preview_model;
+pub mod services;
+pub mod smoke;
+pub mod state;
+pub mod theme;
+
+use command::{Action, COMMANDS, Command, with_shortcut};
+use destination_pane::{DestConfig, DestinationPane, TargetChoice};
+use document::Document;
+use library::Library;
+use preview_model::PreviewModel;
+use services::{FilePicker, Services};
+use state::Persisted;
+
+use crate::destinations::{self, Destination, OutcomeKind, Target};
+use crate::event_set::{self, EventSet};
+use crate::history::Entry;
+use crate::paths::DataDirs;
+use crate::sandbox::SandboxHandle;
+use crate::settings_store::SettingsStore;
+use crate::spec::CallType;
+use crate::transport::{Cancel, SendState};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const TOUR: &str = include_str!("../../assets/tour.json");
+
+/// A message in the status bar.
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+    pub at: Instant,
+}
+
+/// How the window is started: where its data lives, its runtime, and how files are picked
+/// (a seam that tests fill with a path of their own).
+pub struct AppOptions {
+    pub dirs: DataDirs,
+    pub runtime: Arc<tokio::runtime::Runtime>,
+    pub picker: Arc<dyn FilePicker>,
+    /// `SEGMENT_CONSOLE_SMOKE=1`: load the tour, send it to the sandbox, report, exit.
+    pub smoke: Option<smoke::Smoke>,
+}
+
+/// The sandbox's state as the window knows it.
+pub enum SandboxState {
+    Starting,
+    Ready(SandboxHandle),
+    Failed(String),
+}
+
+pub struct App {
+    pub persisted: Persisted,
+    pub lib: Library,
+    pub doc: Document,
+    kv: composer::KvEditor,
+    pub store: SettingsStore,
+    settings_dirty: Option<Instant>,
+    settings_saving: bool,
+    revealed: BTreeSet<String>,
+    settings_open: bool,
+    config_revision: u64,
+    preview: Option<PreviewModel>,
+    preview_key: u64,
+    preview_ui: preview::PreviewUi,
+    pub commands: Vec<Command>,
+    pub status: Option<Status>,
+    pub services: Services,
+    pub sandbox: SandboxState,
+    pub send: SendState,
+    send_ticket: u64,
+    send_cancel: Option<Cancel>,
+    /// The history entry of the last finished send, shown as the response.
+    pub last_sent: Option<Entry>,
+    pub history: history_pane::HistoryPane,
+    palette_open: bool,
+    palette_query: String,
+    /// An export's text while the user picks where to write it.
+    pending_export: Option<String>,
+    smoke: Option<smoke::Smoke>,
+    frames: u64,
+}
+
+/// The tour set: the samples per call, and what a new window opens with.
+pub fn tour() -> EventSet {
+    event_set::parse(TOUR).map(|l| l.set).unwrap_or_default()
+}
+
+fn sample(call: CallType) -> Value {
+    tour()
+        .events
+        .into_iter()
+        .find(|e| e.get("type").and_then(Value::as_str) == Some(call.as_str()))
+        .unwrap_or_else(|| serde_json::json!({"type": call.as_str(), "userId": "u_4f8a2c"}))
+}
+
+impl App {
+    pub fn new(cc: &eframe::CreationContext<'_>, opts: AppOptions) -> App {
+        let persisted: Persisted = if opts.smoke.is_some() {
+            Persisted::default()
+        } else {
+            cc.storage
+                .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+                .unwrap_or_default()
+        };
+        theme::apply(&cc.egui_ctx, persisted.theme);
+        let (services, problems) =
+            Services::start(&cc.egui_ctx, opts.runtime, opts.dirs.clone(), opts.picker);
+        let settings_file = opts.dirs.settings_file();
+        let (store, store_problem) = match SettingsStore::load(&settings_file) {
+            Ok(s) => (s, None),
+            Err(e) => (SettingsStore::defaults(&settings_file), Some(e.to_string())),
+        };
+        let lib = Library::new(tour(), None);
+        let doc = Document::from_value(lib.current());
+        let mut app = App {
+            persisted,
+            lib,
+            doc,
+            kv: Default::default(),
+            store,
+            settings_dirty: None,
+            settings_saving: false,
+            revealed: BTreeSet::new(),
+            settings_open: false,
+            config_revision: 0,
+            preview: None,
+            preview_key: 0,
+            preview_ui: Default::default(),
+            commands: Vec::new(),
+            status: None,
+            services,
+            sandbox: SandboxState::Starting,
+            send: SendState::Building,
+            send_ticket: 0,
+            send_cancel: None,
+            last_sent: None,
+            history: Default::default(),
+            palette_open: false,
+            palette_query: String::new(),
+            pending_export: None,
+            smoke: opts.smoke,
+            frames: 0,
+        };
+        if let Some(p) = problems.into_iter().chain(store_problem).next() {
+            app.set_status(p, true);
+        }
+        app.reload_history();
+        app
+    }
+
+    pub fn destination(&self) -> &'static dyn Destination {
+        destinations::find(&self.persisted.destination).unwrap_or(destinations::registry()[0])
+    }
+
+    pub fn sandbox_base(&self) -> Option<String> {
+        match &self.sandbox {
+            SandboxState::Ready(h) => Some(h.control().base_url()),
+            _ => None,
+        }
+    }
+
+    /// The current destination's configuration, from the settings store.
+    fn config(&self) -> DestConfig {
+        let d = self.destination();
+        let target = match self.store.target(d.id(), "http://sandbox") {
+            Target::Sandbox { .. } => TargetChoice::Sandbox,
+            Target::Live => TargetChoice::Live,
+            Target::Custom { url } => TargetChoice::Custom { url },
+        };
+        DestConfig {
+            settings: self.store.settings(d.id()),
+            mode: self.store.mode(d),
+            target,
+        }
+    }
+
+    fn target(&self, cfg: &DestConfig) -> Target {
+        // Before the sandbox answers, previews use a placeholder base that says so.
+        let base = self
+            .sandbox_base()
+            .unwrap_or_else(|| "http://127.0.0.1:0".into());
+        cfg.target.resolve(&base)
+    }
+
+    pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
+        self.status = Some(Status {
+            text: text.into(),
+            error,
+            at: Instant::now(),
+        });
+    }
+
+    /// The preview's outcome, once computed.
+    pub fn preview(&self) -> Option<&PreviewModel> {
+        self.preview.as_ref()
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        destinations::registry()
+            .iter()
+            .flat_map(|d| {
+                destinations::settings::secrets(d.settings_schema(), &self.store.settings(d.id()))
+            })
+            .collect()
+    }
+
+    fn refresh_preview(&mut self) {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.doc.revision().hash(&mut h);
+        self.lib.selected.hash(&mut h);
+        self.lib.revision.hash(&mut h);
+        self.persisted.destination.hash(&mut h);
+        self.persisted.show_secrets.hash(&mut h);
+        self.config_revision.hash(&mut h);
+        self.sandbox_base().hash(&mut h);
+        let key = h.finish();
+        if self.preview.is_some() && key == self.preview_key {
+            return;
+        }
+        self.preview_key = key;
+        let Some(event) = self.doc.value() else {
+            // Keep the last good preview while the JSON is broken; the editor shows the error.
+            return;
+        };
+        let dest = self.destination();
+        let cfg = self.config();
+        let outcome = destinations::translate(
+            dest,
+            event,
+            &cfg.settings,
+            cfg.mode,
+            &self.target(&cfg),
+            chrono::Utc::now(),
+        );
+        self.preview = Some(PreviewModel::new(
+            event,
+            outcome,
+            self.persisted.show_secrets,
+        ));
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        for c in COMMANDS {
+            if let Some(k) = &c.shortcut
+                && ctx.input_mut(|i| i.consume_shortcut(k))
+            {
+                self.commands.push(Command::Run(c.action));
+            }
+        }
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if let Some(p) = dropped.into_iter().next() {
+            self.commands.push(Command::OpenPath(p));
+        }
+    }
+
+    fn run_commands(&mut self, ctx: &egui::Context) {
+        // A command may push more; run until quiet, bounded so a loop cannot hang a frame.
+        for _ in 0..8 {
+            let commands = std::mem::take(&mut self.commands);
+            if commands.is_empty() {
+                break;
+            }
+            for c in commands {
+                self.execute(ctx, c);
+            }
+        }
+    }
+
+    fn sync_doc_to_lib(&mut self) {
+        if let Some(v) = self.doc.value()
+            && v != self.lib.current()
+        {
+            let v = v.clone();
+            self.lib.update_current(v);
+        }
+    }
+
+    fn load_into_doc(&mut self) {
+        self.doc = Document::from_value(self.lib.current());
+    }
+
+    fn save_settings_later(&mut self) {
+        self.settings_dirty = Some(Instant::now());
+    }
+
+    fn flush_settings(&mut self, ctx: &egui::Context) {
+        let Some(at) = self.settings_dirty else {
+            return;
+        };
+        // Typing a key writes the file once it pauses, one save at a time, off the UI thread.
+        if at.elapsed() < Duration::from_millis(400) {
+            ctx.request_repaint_after(Duration::from_millis(450));
+            return;
+        }
+        if self.settings_saving {
+            return;
+        }
+        self.settings_dirty = None;
+        self.settings_saving = true;
+        self.services.save_settings(self.store.clone());
+    }
+
+    fn menu_bar(&mut self, ui: &mut egui::Ui) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            let menus: [(&str, &[Action]); 4] = [
+                ("File", &[Action::Open, Action::Save, Action::SaveAs]),
+                (
+                    "Event",
+                    &[
+                        Action::NewEvent,
+                        Action::Duplicate,
+                        Action::FillIds,
+                        Action::Undo,
+                        Action::Redo,
+                    ],
+                ),
+                (
+                    "Request",
+                    &[
+                        Action::Send,
+                        Action::SendAll,
+                        Action::CancelSend,
+                        Action::CopyCurl,
+                        Action::ExportPostman,
+                    ],
+                ),
+                (
+                    "View",
+                    &[
+                        Action::ToggleLayout,
+                        Action::ToggleTheme,
+                        Action::DestinationSettings,
+                        Action::FilterHistory,
+                        Action::Palette,
+                    ],
+                ),
+            ];
+            for (title, actions) in menus {
+                ui.menu_button(title, |ui| {
+                    if title == "File" && !self.persisted.recent_files.is_empty() {
+                        ui.menu_button("Open recent", |ui| {
+                            for p in self.persisted.recent_files.clone() {
+                                if ui.button(p.display().to_string()).clicked() {
+                                    self.commands.push(Command::OpenPath(p));
+                                    ui.close();
+                                }
+                            }
+                        });
+                    }
+                    for a in actions {
+                        let spec = command::spec(*a);
+                        let mut b = egui::Button::new(spec.name);
+                        if let Some(k) = &spec.shortcut {
+                            b = b.shortcut_text(ui.ctx().format_shortcut(k));
+                        }
+                        if ui.add(b).clicked() {
+                            self.commands.push(Command::Run(*a));
+                            ui.close();
+                        }
+                    }
+                });
+            }
+            ui.with_layout(
+                egui::Layout::right_to_left(egui::Align::Center),
+                |ui| match &self.sandbox {
+                    SandboxState::Ready(h) => {
+                        ui.weak(format!("sandbox {}", h.control().base_url()));
+                    }
+                    SandboxState::Starting => {
+                        ui.weak("sandbox starting…");
+                    }
+                    SandboxState::Failed(e) => {
+                        ui.colored_label(theme::palette(ui).error, "sandbox off")
+                            .on_hover_text(e.clone());
+                    }
+                },
+            );
+        });
+    }
+
+    fn palette(&mut self, ctx: &egui::Context) {
+        if !self.palette_open {
+            return;
+        }
+        let mut open = true;
+        let mut chosen = None;
+        egui::Window::new("Command palette")
+            .open(&mut open)
+            .collapsible(false)
+            .anchor(egui::Align2::CENTER_TOP, [0.0, 60.0])
+            .show(ctx, |ui| {
+                let r = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.palette_query)
+                            .hint_text("Type a command"),
+                    )
+                    .on_hover_text("Command palette search");
+                r.request_focus();
+                let q = self.palette_query.to_lowercase();
+                let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let matches = COMMANDS
+                    .iter()
+                    .filter(|c| c.action != Action::Palette && c.name.to_lowercase().contains(&q));
+                for (i, c) in matches.enumerate() {
+                    let shortcut = c
+                        .shortcut
+                        .as_ref()
+                        .map(|k| ui.ctx().format_shortcut(k))
+                        .unwrap_or_default();
+                    let b = egui::Button::new(c.name).shortcut_text(shortcut);
+                    if ui.add(b).clicked() || (enter && i == 0) {
+                        chosen = Some(c.action);
+                    }
+                }
+            });
+        if let Some(a) = chosen {
+            self.commands.push(Command::Run(a));
+            self.palette_open = false;
+        }
+        if !open || ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+            self.palette_open = false;
+        }
+    }
+
+    fn status_bar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            if let Some(s) = &self.status {
+                let p = theme::palette(ui);
+                let color = if s.error {
+                    p.error
+                } else {
+                    ui.visuals().text_color()
+                };
+                ui.colored_label(color, &s.text);
+            } else {
+                ui.weak("Ready. Ctrl+K opens the command palette.");
+            }
+        });
+    }
+
+    fn send_bar(&mut self, ui: &mut egui::Ui) {
+        let rejected = self
+            .preview
+            .as_ref()
+            .is_some_and(|p| p.outcome.kind == OutcomeKind::Rejected);
+        let busy = self.send.is_busy() && self.send_cancel.is_some();
+        ui.horizontal(|ui| {
+            let send = ui
+                .add_enabled(
+                    !rejected && !busy && self.doc.error().is_none(),
+                    egui::Button::new("Send"),
+                )
+                .on_hover_text(with_shortcut(ui.ctx(), Action::Send))
+                .on_disabled_hover_text(if rejected {
+                    "Fix the errors listed in the preview to send"
+                } else {
+                    "Sending… or the JSON has an error"
+                });
+            if send.clicked() {
+                self.commands.push(Command::Run(Action::Send));
+            }
+            if let SendState::Sending { started } = &self.send
+                && busy
+            {
+                ui.spinner();
+                ui.label(format!("{:.1} s", started.elapsed().as_secs_f32()));
+                if ui
+                    .button("Cancel")
+                    .on_hover_text("Cancel the send")
+                    .clicked()
+                {
+                    self.commands.push(Command::Run(Action::CancelSend));
+                }
+                ui.ctx().request_repaint_after(Duration::from_millis(100));
+            }
+        });
+    }
+
+    fn response_section(&mut self, ui: &mut egui::Ui) {
+        let Some(report) = self.send.report() else {
+            return;
+        };
+        egui::CollapsingHeader::new("Response")
+            .default_open(true)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("last-response")
+                    .max_height(260.0)
+                    .show(ui, |ui| exchange_view::show_report(ui, report, "last"));
+            });
+    }
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.take_messages(ctx);
+        self.shortcuts(ctx);
+        self.run_commands(ctx);
+        self.flush_settings(ctx);
+        self.refresh_preview();
+        self.smoke_step(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
+        egui::Panel::top("destination").show(ui, |ui| {
+            let dest = self.destination();
+            let mut cfg = self.config();
+            let before = cfg.clone();
+            let mut changed = false;
+            DestinationPane {
+                dest,
+                config: &mut cfg,
+                revealed: &mut self.revealed,
+                settings_open: &mut self.settings_open,
+                commands: &mut self.commands,
+                changed: &mut changed,
+            }
+            .show(ui);
+            if cfg != before {
+                self.store.set_settings(dest.id(), cfg.settings.clone());
+                self.store.set_mode(dest.id(), cfg.mode);
+                self.store
+                    .set_target(dest.id(), &cfg.target.resolve("http://sandbox"));
+                self.config_revision += 1;
+                self.save_settings_later();
+            }
+        });
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        egui::Panel::bottom("history")
+            .resizable(true)
+            .default_size(250.0)
+            .min_size(120.0)
+            .show(ui, |ui| {
+                let wanted = history_pane::show(ui, &mut self.history, &mut self.commands);
+                self.fetch_history_pages(wanted);
+            });
+        egui::Panel::left("library")
+            .resizable(true)
+            .default_size(230.0)
+            .show(ui, |ui| {
+                library::show(ui, &mut self.lib, &mut self.commands)
+            });
+        egui::Panel::right("preview")
+            .resizable(true)
+            .default_size(580.0)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.heading("Preview");
+                    ui.checkbox(&mut self.persisted.stacked, "Stacked")
+                        .on_hover_text(
+                            "Show the source above the translation instead of side by side",
+                        );
+                    ui.checkbox(&mut self.persisted.show_secrets, "Reveal secrets")
+                        .on_hover_text("Show API keys in the preview and in copied curl commands");
+                });
+                self.send_bar(ui);
+                self.response_section(ui);
+                match &self.preview {
+                    Some(model) => preview::show(
+                        ui,
+                        model,
+                        &mut self.preview_ui,
+                        self.persisted.stacked,
+                        &mut self.commands,
+                    ),
+                    None => {
+                        ui.label("Fix the event's JSON to see its translation.");
+                    }
+                }
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            let before = self.doc.revision();
+            composer::ComposerUi {
+                doc: &mut self.doc,
+                kv: &mut self.kv,
+                commands: &mut self.commands,
+            }
+            .show(ui);
+            if self.doc.revision() != before {
+                self.sync_doc_to_lib();
+            }
+        });
+        self.palette(&ctx);
+        self.frames += 1;
+        if self.frames == 1
+            && let Some(s) = &mut self.smoke
+        {
+            s.first_frame();
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.persisted);
+    }
+}

@@ -1,0 +1,242 @@
+//! The preview: the source event beside the translated request(s), findings in words, and
+//! provenance highlighting both ways (point at an output field to see its source, and back).
+
+use super::command::{Action, Command};
+use super::json_lines::Line;
+use super::preview_model::{Focus, Highlight, PreviewModel, highlight};
+use super::theme::palette;
+use crate::destinations::{OutcomeKind, Provenance};
+use crate::spec::Severity;
+
+/// Transient view state of the preview (what is pointed at, what to scroll to).
+#[derive(Default)]
+pub struct PreviewUi {
+    /// Clicked: stays until another click.
+    pub selected: Focus,
+    /// Hovered this frame (wins over the selection while it lasts).
+    pub hovered: Focus,
+    /// A source line to scroll into view (set by a finding's "jump").
+    pub scroll_to_source: Option<String>,
+}
+
+pub fn show(
+    ui: &mut egui::Ui,
+    model: &PreviewModel,
+    view: &mut PreviewUi,
+    stacked: bool,
+    commands: &mut Vec<Command>,
+) {
+    let focus = if view.hovered != Focus::None {
+        view.hovered.clone()
+    } else {
+        view.selected.clone()
+    };
+    view.hovered = Focus::None;
+    let provenance: Vec<&[Provenance]> = model
+        .outcome
+        .requests
+        .iter()
+        .map(|r| r.provenance.as_slice())
+        .collect();
+    let hl = highlight(&focus, &provenance);
+
+    findings(ui, model, view);
+    let avail = ui.available_size();
+    if stacked {
+        let h = (avail.y / 2.0 - 8.0).max(80.0);
+        ui.allocate_ui(egui::vec2(avail.x, h), |ui| {
+            source_pane(ui, model, view, &hl)
+        });
+        ui.separator();
+        translation_pane(ui, model, view, &hl, commands);
+    } else {
+        ui.columns(2, |cols| {
+            source_pane(&mut cols[0], model, view, &hl);
+            translation_pane(&mut cols[1], model, view, &hl, commands);
+        });
+    }
+}
+
+fn findings(ui: &mut egui::Ui, model: &PreviewModel, view: &mut PreviewUi) {
+    let p = palette(ui);
+    let findings = &model.outcome.findings;
+    if findings.is_empty() {
+        return;
+    }
+    egui::CollapsingHeader::new(format!("Findings ({})", findings.len()))
+        .default_open(true)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("findings")
+                .max_height(110.0)
+                .show(ui, |ui| {
+                    for f in findings {
+                        ui.horizontal_wrapped(|ui| {
+                            let (icon, color) = match f.severity {
+                                Severity::Error => ("error", p.error),
+                                Severity::Warning => ("warning", p.warning),
+                            };
+                            ui.colored_label(color, icon);
+                            if ui
+                                .link(&f.path)
+                                .on_hover_text(format!("Show {} in the source", f.path))
+                                .clicked()
+                            {
+                                view.selected = Focus::Source(f.path.clone());
+                                view.scroll_to_source = Some(f.path.clone());
+                            }
+                            ui.label(&f.message);
+                        });
+                    }
+                });
+        });
+}
+
+fn source_pane(ui: &mut egui::Ui, model: &PreviewModel, view: &mut PreviewUi, hl: &Highlight) {
+    ui.vertical(|ui| {
+        ui.strong("Source event");
+        let scroll_to = view.scroll_to_source.take();
+        let row = ui.text_style_height(&egui::TextStyle::Monospace) + 2.0;
+        let mut area = egui::ScrollArea::both()
+            .id_salt("preview-source")
+            .auto_shrink([false, false]);
+        if let Some(target) = &scroll_to
+            && let Some(i) = model.source.iter().position(|l| &l.path == target)
+        {
+            area = area.vertical_scroll_offset((i as f32 - 3.0).max(0.0) * row);
+        }
+        area.show_rows(ui, row, model.source.len(), |ui, range| {
+            for line in &model.source[range] {
+                let lit = hl.source_line(&line.path);
+                if let Some(f) = line_widget(ui, line, lit, |p| Focus::Source(p.to_string())) {
+                    apply(view, f);
+                }
+            }
+        });
+    });
+}
+
+/// What a click or hover on a line means.
+enum Pointed {
+    Hover(Focus),
+    Click(Focus),
+}
+
+fn apply(view: &mut PreviewUi, p: Pointed) {
+    match p {
+        Pointed::Hover(f) => view.hovered = f,
+        Pointed::Click(f) => {
+            view.selected = if view.selected == f { Focus::None } else { f };
+        }
+    }
+}
+
+fn line_widget(
+    ui: &mut egui::Ui,
+    line: &Line,
+    lit: bool,
+    focus: impl Fn(&str) -> Focus,
+) -> Option<Pointed> {
+    let text = egui::RichText::new(&line.text).monospace();
+    let text = if lit {
+        text.background_color(palette(ui).highlight)
+    } else {
+        text
+    };
+    let r = ui.add(egui::Label::new(text).sense(egui::Sense::click()).extend());
+    if line.path.is_empty() {
+        return None;
+    }
+    if r.clicked() {
+        Some(Pointed::Click(focus(&line.path)))
+    } else if r.hovered() {
+        Some(Pointed::Hover(focus(&line.path)))
+    } else {
+        None
+    }
+}
+
+fn translation_pane(
+    ui: &mut egui::Ui,
+    model: &PreviewModel,
+    view: &mut PreviewUi,
+    hl: &Highlight,
+    commands: &mut Vec<Command>,
+) {
+    let p = palette(ui);
+    ui.vertical(|ui| {
+        let outcome = &model.outcome;
+        match outcome.kind {
+            OutcomeKind::Requests => {
+                ui.horizontal(|ui| {
+                    ui.strong(format!(
+                        "{} request{}",
+                        outcome.requests.len(),
+                        if outcome.requests.len() == 1 { "" } else { "s" }
+                    ));
+                    if ui
+                        .button("Copy as curl")
+                        .on_hover_text(
+                            "Copy every request as a curl command (secrets masked unless revealed)",
+                        )
+                        .clicked()
+                    {
+                        commands.push(Command::Run(Action::CopyCurl));
+                    }
+                });
+            }
+            kind => {
+                let (title, color) = match kind {
+                    OutcomeKind::Skipped => ("Skipped: nothing is sent", p.warning),
+                    OutcomeKind::Unsupported => ("Unsupported call: nothing is sent", p.warning),
+                    _ => ("Rejected: fix the errors to send", p.error),
+                };
+                egui::Frame::group(ui.style()).show(ui, |ui| {
+                    ui.colored_label(color, egui::RichText::new(title).strong());
+                    if let Some(r) = &outcome.reason {
+                        ui.label(r);
+                    }
+                });
+                return;
+            }
+        }
+        for note in &outcome.notes {
+            ui.label(egui::RichText::new(format!("Note: {note}")).italics());
+        }
+        egui::ScrollArea::both()
+            .id_salt("preview-requests")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                for (i, rv) in model.requests.iter().enumerate() {
+                    egui::Frame::group(ui.style()).show(ui, |ui| {
+                        ui.horizontal_wrapped(|ui| {
+                            ui.strong(format!("{}. {}", i + 1, rv.request.description));
+                            match rv.request.basis.reason() {
+                                None => {
+                                    ui.label("documented").on_hover_text(
+                                        "The partner or Segment documents this request",
+                                    );
+                                }
+                                Some(reason) => {
+                                    ui.colored_label(p.inferred, "inferred")
+                                        .on_hover_text(reason);
+                                }
+                            }
+                        });
+                        if let Some(reason) = rv.request.basis.reason() {
+                            ui.colored_label(p.inferred, format!("Inferred: {reason}"));
+                        }
+                        for line in &rv.lines {
+                            let lit = hl.output_line(i, &line.path);
+                            if let Some(f) = line_widget(ui, line, lit, |path| {
+                                Focus::Output(i, path.to_string())
+                            }) {
+                                apply(view, f);
+                            }
+                        }
+                    });
+                    ui.add_space(6.0);
+                }
+            });
+    });
+}

@@ -1,0 +1,224 @@
+//! What the preview shows, computed once per change of event, destination or settings (never per
+//! frame): the outcome, the source event as path-tagged lines, and each request as lines.
+
+use super::json_lines::{Line, lines, within};
+use crate::destinations::{Body, Outcome, PartnerRequest, Provenance};
+use serde_json::Value;
+
+pub struct RequestView {
+    pub request: PartnerRequest,
+    /// Method and URL, headers, query parameters, then the body.
+    pub lines: Vec<Line>,
+}
+
+pub struct PreviewModel {
+    pub outcome: Outcome,
+    pub source: Vec<Line>,
+    pub requests: Vec<RequestView>,
+}
+
+impl PreviewModel {
+    pub fn new(source: &Value, outcome: Outcome, show_secrets: bool) -> PreviewModel {
+        let requests = outcome
+            .requests
+            .iter()
+            .map(|r| {
+                let shown = r.shown(show_secrets);
+                RequestView {
+                    lines: request_lines(&shown),
+                    request: shown,
+                }
+            })
+            .collect();
+        PreviewModel {
+            source: lines(source, "$"),
+            outcome,
+            requests,
+        }
+    }
+}
+
+/// The request as lines with the output paths provenance uses (`url`, `header.X`, `query.k`,
+/// `body...`).
+pub fn request_lines(r: &PartnerRequest) -> Vec<Line> {
+    let mut out = vec![Line {
+        path: "url".into(),
+        text: format!("{} {}", r.method, r.url),
+    }];
+    for h in &r.headers {
+        out.push(Line {
+            path: format!("header.{}", h.name),
+            text: format!("{}: {}", h.name, h.value),
+        });
+    }
+    if let Some((_, query)) = r.url.split_once('?') {
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = decode(k);
+            out.push(Line {
+                path: format!("query.{key}"),
+                text: format!("  ?{key} = {}", decode(v)),
+            });
+        }
+    }
+    match &r.body {
+        Body::Json(v) => {
+            out.push(Line {
+                path: String::new(),
+                text: String::new(),
+            });
+            out.extend(lines(v, "body"));
+        }
+        Body::Form(s) => {
+            out.push(Line {
+                path: String::new(),
+                text: String::new(),
+            });
+            out.push(Line {
+                path: "body".into(),
+                text: s.clone(),
+            });
+        }
+        Body::None => {}
+    }
+    out
+}
+
+/// Percent-decoding for display (`+` as space, `%xx`); anything malformed stays as it is.
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = |c: u8| (c as char).to_digit(16);
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// What to highlight when the user points at a path on one side.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Focus {
+    #[default]
+    None,
+    /// A source path (`$.traits.email`).
+    Source(String),
+    /// An output path of request `usize`.
+    Output(usize, String),
+}
+
+/// The source paths and, per request, the output paths tied to the focus.
+#[derive(Default, Debug, PartialEq, Eq)]
+pub struct Highlight {
+    pub sources: Vec<String>,
+    pub outputs: Vec<(usize, String)>,
+}
+
+impl Highlight {
+    pub fn source_line(&self, path: &str) -> bool {
+        !path.is_empty() && self.sources.iter().any(|s| within(path, s))
+    }
+
+    pub fn output_line(&self, req: usize, path: &str) -> bool {
+        !path.is_empty()
+            && self
+                .outputs
+                .iter()
+                .any(|(r, o)| *r == req && within(path, o))
+    }
+}
+
+fn related(a: &str, b: &str) -> bool {
+    within(a, b) || within(b, a)
+}
+
+pub fn highlight(focus: &Focus, provenance: &[&[Provenance]]) -> Highlight {
+    let mut h = Highlight::default();
+    match focus {
+        Focus::None => {}
+        Focus::Output(req, out) => {
+            h.outputs.push((*req, out.clone()));
+            if let Some(prov) = provenance.get(*req) {
+                for p in prov.iter().filter(|p| related(out, &p.output)) {
+                    h.sources
+                        .extend(p.source.paths().into_iter().map(str::to_string));
+                }
+            }
+        }
+        Focus::Source(src) => {
+            h.sources.push(src.clone());
+            for (i, prov) in provenance.iter().enumerate() {
+                for p in prov.iter() {
+                    if p.source.paths().iter().any(|s| related(src, s)) {
+                        h.outputs.push((i, p.output.clone()));
+                    }
+                }
+            }
+        }
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::destinations::{Source, Trace};
+    use serde_json::json;
+
+    #[test]
+    fn request_lines_carry_output_paths() {
+        let r = PartnerRequest::post(
+            "https://x.example/hit?rec=1&event=%7B%22a%22%7D&n=a+b",
+            "Hit",
+        )
+        .header("Content-Type", "application/json")
+        .json(json!({"params": {"email": "a@b.co"}}));
+        let ls = request_lines(&r);
+        assert_eq!(
+            ls[0].text,
+            "POST https://x.example/hit?rec=1&event=%7B%22a%22%7D&n=a+b"
+        );
+        assert!(
+            ls.iter()
+                .any(|l| l.path == "query.event" && l.text.ends_with("{\"a\"}"))
+        );
+        assert!(
+            ls.iter()
+                .any(|l| l.path == "query.n" && l.text.ends_with("a b"))
+        );
+        assert!(ls.iter().any(|l| l.path == "body.params.email"));
+        assert!(ls.iter().any(|l| l.path == "header.Content-Type"));
+    }
+
+    #[test]
+    fn highlight_both_ways() {
+        let mut t = Trace::new();
+        t.path("body.params.email", "$.traits.email");
+        t.computed("body.event_uid", "snake_case", &["$.event"]);
+        t.constant("header.Content-Type");
+        let prov = t.take();
+        let all: Vec<&[Provenance]> = vec![&prov];
+        let h = highlight(&Focus::Output(0, "body.params".into()), &all);
+        assert_eq!(h.sources, vec!["$.traits.email".to_string()]);
+        let h = highlight(&Focus::Source("$.event".into()), &all);
+        assert_eq!(h.outputs, vec![(0, "body.event_uid".to_string())]);
+        assert!(h.output_line(0, "body.event_uid"));
+        assert!(!h.output_line(1, "body.event_uid"));
+        let h = highlight(&Focus::Source("$.traits".into()), &all);
+        assert_eq!(h.outputs, vec![(0, "body.params.email".to_string())]);
+        assert!(matches!(prov[2].source, Source::Constant));
+    }
+}

@@ -1,0 +1,334 @@
+//! The work the window does off its UI thread: the tokio runtime, the embedded sandbox, the
+//! transport, one thread that owns the history database, and the channel results come back on.
+//! Every result wakes the UI with `request_repaint`.
+
+use crate::destinations::PartnerRequest;
+use crate::history::{Entry, Filter, History, Summary};
+use crate::paths::DataDirs;
+use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use crate::settings_store::SettingsStore;
+use crate::transport::{Cancel, SendReport, Transport, TransportOptions};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+/// The runtime the window's work runs on: two workers, like the machine it targets.
+pub fn runtime() -> std::io::Result<Arc<tokio::runtime::Runtime>> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("segment-console-worker")
+        .enable_all()
+        .build()
+        .map(Arc::new)
+}
+
+/// What comes back from background work.
+pub enum Msg {
+    SandboxReady(Result<SandboxHandle, String>),
+    /// A single send finished (or failed, or was cancelled) and its entry is in history.
+    Sent {
+        ticket: u64,
+        report: SendReport,
+        entry: Result<Entry, String>,
+    },
+    HistoryPage {
+        generation: u64,
+        offset: usize,
+        rows: Result<Vec<Summary>, String>,
+    },
+    HistoryCount {
+        generation: u64,
+        total: Result<usize, String>,
+    },
+    /// A full history entry, fetched for a purpose (show, replay, open, export).
+    HistoryEntry {
+        purpose: EntryPurpose,
+        entry: Result<Option<Entry>, String>,
+    },
+    /// History changed (append, delete, clear): the pane reloads.
+    HistoryChanged,
+    Status {
+        text: String,
+        error: bool,
+    },
+    SettingsSaved(Result<(), String>),
+    /// A file dialog answered (None: the user cancelled).
+    Picked {
+        purpose: PickPurpose,
+        path: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryPurpose {
+    Show,
+    Replay,
+    OpenInComposer,
+    Export(super::command::ExportKind),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PickPurpose {
+    Open,
+    SaveAs,
+    ExportHar,
+    ExportPostman,
+}
+
+/// File dialogs behind a seam: the real one uses rfd's portal dialogs off the UI thread; tests
+/// answer with a path they chose.
+pub trait FilePicker: Send + Sync {
+    fn pick(&self, purpose: PickPurpose, suggested: &str) -> Option<PathBuf>;
+}
+
+pub struct RfdPicker;
+
+impl FilePicker for RfdPicker {
+    fn pick(&self, purpose: PickPurpose, suggested: &str) -> Option<PathBuf> {
+        let dialog = rfd::AsyncFileDialog::new();
+        let fut = match purpose {
+            PickPurpose::Open => {
+                let d = dialog
+                    .add_filter("Event sets", &["json", "ndjson", "jsonl"])
+                    .add_filter("All files", &["*"]);
+                return pollster_block(d.pick_file()).map(|f| f.path().to_path_buf());
+            }
+            PickPurpose::SaveAs => dialog.add_filter("Event set", &["json"]),
+            PickPurpose::ExportHar => dialog.add_filter("HAR", &["har"]),
+            PickPurpose::ExportPostman => dialog.add_filter("Postman collection", &["json"]),
+        };
+        pollster_block(fut.set_file_name(suggested).save_file()).map(|f| f.path().to_path_buf())
+    }
+}
+
+/// rfd's futures are runtime-agnostic; the picker's own thread waits on them.
+fn pollster_block<T>(f: impl std::future::Future<Output = Option<T>>) -> Option<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?
+        .block_on(f)
+}
+
+type HistoryJob = Box<dyn FnOnce(&mut History) -> Option<Msg> + Send>;
+
+pub struct Services {
+    pub runtime: Arc<tokio::runtime::Runtime>,
+    pub transport: Option<Arc<Transport>>,
+    pub dirs: DataDirs,
+    tx: Sender<Msg>,
+    pub rx: Receiver<Msg>,
+    history: Option<Sender<HistoryJob>>,
+    pub picker: Arc<dyn FilePicker>,
+    ctx: egui::Context,
+}
+
+impl Services {
+    /// Starts the runtime, the history thread and the sandbox. Failures become status
+    /// messages: the window opens whatever happens.
+    pub fn start(
+        ctx: &egui::Context,
+        runtime: Arc<tokio::runtime::Runtime>,
+        dirs: DataDirs,
+        picker: Arc<dyn FilePicker>,
+    ) -> (Services, Vec<String>) {
+        let mut problems = Vec::new();
+        let (tx, rx) = channel();
+        if let Err(e) = dirs.create() {
+            problems.push(format!("The data folder cannot be created: {e}"));
+        }
+        let history = match History::open(&dirs.history_file()) {
+            Ok(h) => Some(spawn_history(h, tx.clone(), ctx.clone())),
+            Err(e) => {
+                problems.push(format!("History is off: {e}"));
+                None
+            }
+        };
+        let transport = match Transport::new() {
+            Ok(t) => Some(Arc::new(t)),
+            Err(e) => {
+                problems.push(format!("Sending is off: {e}"));
+                None
+            }
+        };
+        let s = Services {
+            runtime,
+            transport,
+            dirs,
+            tx,
+            rx,
+            history,
+            picker,
+            ctx: ctx.clone(),
+        };
+        s.start_sandbox(SandboxConfig::default());
+        (s, problems)
+    }
+
+    pub fn sender(&self) -> Sender<Msg> {
+        self.tx.clone()
+    }
+
+    fn post(tx: &Sender<Msg>, ctx: &egui::Context, m: Msg) {
+        let _ = tx.send(m);
+        ctx.request_repaint();
+    }
+
+    pub fn start_sandbox(&self, cfg: SandboxConfig) {
+        let tx = self.tx.clone();
+        let ctx = self.ctx.clone();
+        self.runtime.spawn(async move {
+            let r = Sandbox::start(cfg).await.map_err(|e| e.to_string());
+            Services::post(&tx, &ctx, Msg::SandboxReady(r));
+        });
+    }
+
+    /// Runs a job on the history thread; its message (if any) comes back on the channel.
+    pub fn history(&self, job: impl FnOnce(&mut History) -> Option<Msg> + Send + 'static) {
+        match &self.history {
+            Some(h) => {
+                let _ = h.send(Box::new(job));
+            }
+            None => Services::post(
+                &self.tx,
+                &self.ctx,
+                Msg::Status {
+                    text: "History is off (see the first message of this session).".into(),
+                    error: true,
+                },
+            ),
+        }
+    }
+
+    /// Sends one event's requests; the entry is built by `record` from the report and written
+    /// to history before the result is reported, so what the user sees is already durable.
+    pub fn send(
+        &self,
+        ticket: u64,
+        requests: Vec<PartnerRequest>,
+        opts: TransportOptions,
+        cancel: Cancel,
+        record: impl FnOnce(&SendReport) -> Entry + Send + 'static,
+    ) {
+        let Some(transport) = self.transport.clone() else {
+            Services::post(
+                &self.tx,
+                &self.ctx,
+                Msg::Status {
+                    text: "Sending is off: the HTTP client could not start.".into(),
+                    error: true,
+                },
+            );
+            return;
+        };
+        let tx = self.tx.clone();
+        let ctx = self.ctx.clone();
+        let history = self.history.clone();
+        self.runtime.spawn(async move {
+            let report = transport.send_event(&requests, &opts, &cancel).await;
+            let mut entry = record(&report);
+            let (etx, erx) = channel();
+            let appended = match &history {
+                Some(h) => {
+                    let e = entry.clone();
+                    let job: HistoryJob = Box::new(move |hist: &mut History| {
+                        let _ = etx.send(hist.append(&e).map_err(|e| e.to_string()));
+                        None
+                    });
+                    h.send(job).is_ok()
+                }
+                None => false,
+            };
+            let entry = if appended {
+                match tokio::task::spawn_blocking(move || erx.recv()).await {
+                    Ok(Ok(Ok(id))) => {
+                        entry.id = id;
+                        Ok(entry)
+                    }
+                    Ok(Ok(Err(e))) => Err(e),
+                    _ => Err("the history thread stopped".into()),
+                }
+            } else {
+                Err("history is off".into())
+            };
+            Services::post(
+                &tx,
+                &ctx,
+                Msg::Sent {
+                    ticket,
+                    report,
+                    entry,
+                },
+            );
+            Services::post(&tx, &ctx, Msg::HistoryChanged);
+        });
+    }
+
+    /// Asks the picker on its own thread (a dialog blocks until answered).
+    pub fn pick(&self, purpose: PickPurpose, suggested: String) {
+        let picker = self.picker.clone();
+        let tx = self.tx.clone();
+        let ctx = self.ctx.clone();
+        std::thread::spawn(move || {
+            let path = picker.pick(purpose, &suggested);
+            Services::post(&tx, &ctx, Msg::Picked { purpose, path });
+        });
+    }
+
+    /// Writes the settings file off the UI thread.
+    pub fn save_settings(&self, store: SettingsStore) {
+        let tx = self.tx.clone();
+        let ctx = self.ctx.clone();
+        self.runtime.spawn_blocking(move || {
+            let r = store.save().map(|_| ()).map_err(|e| e.to_string());
+            Services::post(&tx, &ctx, Msg::SettingsSaved(r));
+        });
+    }
+
+    pub fn query_history(&self, generation: u64, filter: Filter, offset: usize, limit: usize) {
+        self.history(move |h| {
+            let page = offset / limit.max(1);
+            Some(Msg::HistoryPage {
+                generation,
+                offset,
+                rows: h.query(&filter, page, limit).map_err(|e| e.to_string()),
+            })
+        });
+    }
+
+    pub fn fetch_entry(&self, id: i64, purpose: EntryPurpose) {
+        self.history(move |h| {
+            Some(Msg::HistoryEntry {
+                purpose,
+                entry: h.get(id).map_err(|e| e.to_string()),
+            })
+        });
+    }
+
+    pub fn count_history(&self, generation: u64, filter: Filter) {
+        self.history(move |h| {
+            Some(Msg::HistoryCount {
+                generation,
+                total: h.count(&filter).map_err(|e| e.to_string()),
+            })
+        });
+    }
+}
+
+fn spawn_history(mut h: History, tx: Sender<Msg>, ctx: egui::Context) -> Sender<HistoryJob> {
+    let (jtx, jrx) = channel::<HistoryJob>();
+    let spawned = std::thread::Builder::new()
+        .name("segment-console-history".into())
+        .spawn(move || {
+            while let Ok(job) = jrx.recv() {
+                if let Some(m) = job(&mut h) {
+                    let _ = tx.send(m);
+                    ctx.request_repaint();
+                }
+            }
+        });
+    if spawned.is_err() {
+        // Without its thread the jobs are dropped; callers see no reply and report it.
+    }
+    jtx
+}

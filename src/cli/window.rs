@@ -1,0 +1,67 @@
+//! No subcommand: open the window (and, with SEGMENT_CONSOLE_SMOKE=1, run its smoke check).
+
+use segment_console::app::services::{RfdPicker, runtime};
+use segment_console::app::smoke::{Smoke, SmokeResult};
+use segment_console::app::{App, AppOptions};
+use segment_console::paths::DataDirs;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+pub fn run(started: Instant) -> ExitCode {
+    let smoke = std::env::var("SEGMENT_CONSOLE_SMOKE").is_ok_and(|v| v == "1");
+    let dirs = match DataDirs::locate() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("segment-console: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match runtime() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("segment-console: cannot start worker threads: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = Arc::new(Mutex::new(SmokeResult::default()));
+    let smoke_state = smoke.then(|| Smoke::new(started, result.clone()));
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("segment-console")
+            .with_inner_size([1400.0, 880.0])
+            .with_min_inner_size([900.0, 560.0])
+            .with_drag_and_drop(true),
+        persist_window: !smoke,
+        ..Default::default()
+    };
+    let run = eframe::run_native(
+        "segment-console",
+        options,
+        Box::new(move |cc| {
+            Ok(Box::new(App::new(
+                cc,
+                AppOptions {
+                    dirs,
+                    runtime,
+                    picker: Arc::new(RfdPicker),
+                    smoke: smoke_state,
+                },
+            )))
+        }),
+    );
+    if let Err(e) = run {
+        eprintln!("segment-console: the window could not open: {e}");
+        return ExitCode::FAILURE;
+    }
+    if !smoke {
+        return ExitCode::SUCCESS;
+    }
+    let r = result.lock().map(|r| r.clone()).unwrap_or_default();
+    if r.passed() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("SMOKE failed: {r:?}");
+        ExitCode::FAILURE
+    }
+}
