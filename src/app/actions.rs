@@ -57,7 +57,7 @@ impl App {
                 self.persisted.destination = id.to_string();
                 self.config_revision += 1;
             }
-            Command::OpenPath(p) => self.open_path(p),
+            Command::OpenPath(p) => self.guard(super::workflow::Pending::Open(Some(p))),
             Command::SaveTo(p) => self.save_to(p),
             Command::SelectHistory(id) => {
                 self.history.selected = Some(id);
@@ -110,6 +110,7 @@ impl App {
                     c.cancel();
                     self.set_status("Cancelling…", false);
                 }
+                _ if self.work.batch.is_some() => self.cancel_batch(),
                 _ => self.set_status("Nothing is being sent.", false),
             },
             Action::FillIds => self.fill_ids(),
@@ -131,7 +132,8 @@ impl App {
                     self.load_into_doc();
                 }
             }
-            Action::Open => self.services.pick(PickPurpose::Open, String::new()),
+            Action::Open => self.guard(super::workflow::Pending::Open(None)),
+            Action::NewSet => self.guard(super::workflow::Pending::New),
             Action::Save => match self.lib.path.clone() {
                 Some(p) => self.save_to(p),
                 None => self.services.pick(
@@ -177,10 +179,7 @@ impl App {
                     );
                 }
             }
-            Action::SendAll => self.set_status(
-                "Send all arrives with batch runs; use `segment-console run FILE` meanwhile.",
-                true,
-            ),
+            Action::SendAll => self.send_all(ctx),
         }
     }
 
@@ -319,10 +318,6 @@ impl App {
     }
 
     pub(super) fn open_path(&mut self, p: PathBuf) {
-        if self.lib.dirty {
-            // Nothing is lost: the unsaved set is written to the autosave folder first.
-            self.autosave_now();
-        }
         match event_set::open(&p) {
             Ok(loaded) => {
                 let n = loaded.set.events.len();
@@ -342,23 +337,6 @@ impl App {
         }
     }
 
-    /// Writes the unsaved set beside the data, so a later open or a crash loses nothing.
-    pub(super) fn autosave_now(&mut self) {
-        let dir = self.services.dirs.autosave_dir();
-        let path = dir.join("unsaved.json");
-        let secrets = self.secrets();
-        let set = self.lib.set.clone();
-        let r = std::fs::create_dir_all(&dir)
-            .map_err(|e| e.to_string())
-            .and_then(|_| event_set::save(&path, &set, &secrets).map_err(|e| e.to_string()));
-        if let Err(e) = r {
-            self.set_status(
-                format!("Could not keep a copy of the unsaved set: {e}"),
-                true,
-            );
-        }
-    }
-
     pub(super) fn save_to(&mut self, p: PathBuf) {
         self.sync_doc_to_lib();
         if self.lib.set.name.is_empty() {
@@ -371,6 +349,7 @@ impl App {
             Ok(masked) => {
                 self.lib.path = Some(p.clone());
                 self.lib.dirty = false;
+                self.clear_autosave();
                 self.persisted.add_recent(p.clone());
                 let extra = if masked > 0 {
                     format!(" {masked} value(s) holding a secret were masked.")

@@ -12,6 +12,7 @@ pub enum Action {
     Save,
     SaveAs,
     Open,
+    NewSet,
     NewEvent,
     Duplicate,
     FillIds,

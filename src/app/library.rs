@@ -140,16 +140,33 @@ impl Library {
     }
 }
 
-pub fn show(ui: &mut egui::Ui, lib: &mut Library, commands: &mut Vec<Command>) {
+pub fn show(
+    ui: &mut egui::Ui,
+    lib: &mut Library,
+    batch: Option<&crate::batch::Progress>,
+    commands: &mut Vec<Command>,
+) {
     ui.horizontal(|ui| {
-        ui.heading(lib.title()).on_hover_text(match &lib.path {
-            Some(p) => format!(
-                "{}{}",
-                p.display(),
-                if lib.dirty { " (unsaved changes)" } else { "" }
-            ),
-            None => "Not saved to a file yet".into(),
-        });
+        let label = ui.label("Set");
+        let mut name = lib.set.name.clone();
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut name)
+                    .hint_text("Untitled set")
+                    .desired_width(ui.available_width() - 16.0)
+                    .font(egui::TextStyle::Heading),
+            )
+            .labelled_by(label.id)
+            .on_hover_text(match &lib.path {
+                Some(p) => format!("Rename the set. File: {}", p.display()),
+                None => "Rename the set. Not saved to a file yet".into(),
+            });
+        if r.changed() {
+            commands.push(Command::RenameSet(name));
+        }
+        if lib.dirty {
+            ui.label("•").on_hover_text("Unsaved changes");
+        }
     });
     ui.horizontal_wrapped(|ui| {
         if ui
@@ -182,7 +199,44 @@ pub fn show(ui: &mut egui::Ui, lib: &mut Library, commands: &mut Vec<Command>) {
         {
             commands.push(Command::Run(Action::Duplicate));
         }
+        if ui
+            .add_enabled(
+                batch.is_none() && !lib.set.events.is_empty(),
+                egui::Button::new("Send all"),
+            )
+            .on_hover_text(with_shortcut(ui.ctx(), Action::SendAll))
+            .clicked()
+        {
+            commands.push(Command::Run(Action::SendAll));
+        }
     });
+    if let Some(p) = batch {
+        ui.horizontal(|ui| {
+            let frac = if p.total == 0 {
+                1.0
+            } else {
+                p.done as f32 / p.total as f32
+            };
+            ui.add(
+                egui::ProgressBar::new(frac)
+                    .desired_width(ui.available_width() - 70.0)
+                    .text(format!(
+                        "{}/{} done, {} failed",
+                        p.done,
+                        p.total,
+                        p.problems()
+                    )),
+            )
+            .on_hover_text(p.to_string());
+            if ui
+                .button("Cancel")
+                .on_hover_text("Cancel the batch")
+                .clicked()
+            {
+                commands.push(Command::Run(Action::CancelSend));
+            }
+        });
+    }
     ui.horizontal(|ui| {
         let label = ui.label("Filter");
         ui.add(
@@ -214,9 +268,21 @@ pub fn show(ui: &mut egui::Ui, lib: &mut Library, commands: &mut Vec<Command>) {
                     continue;
                 }
                 let selected = lib.selected == Some(i);
-                let r = ui.selectable_label(selected, format!("{}. {label}", i + 1));
+                // A row is clicked to select it, or dragged onto another to move the event there.
+                let r = ui.add(
+                    egui::Button::selectable(selected, format!("{}. {label}", i + 1))
+                        .sense(egui::Sense::click_and_drag()),
+                );
+                if r.drag_started() {
+                    egui::DragAndDrop::set_payload(ui.ctx(), i);
+                }
                 if r.clicked() {
                     commands.push(Command::SelectEvent(i));
+                }
+                if let Some(from) = r.dnd_release_payload::<usize>()
+                    && *from != i
+                {
+                    commands.push(Command::MoveEvent { from: *from, to: i });
                 }
                 r.context_menu(|ui| {
                     if ui.button("Move up").clicked() && i > 0 {

@@ -19,6 +19,7 @@ pub mod services;
 pub mod smoke;
 pub mod state;
 pub mod theme;
+pub mod workflow;
 
 use command::{Action, COMMANDS, Command, with_shortcut};
 use destination_pane::{DestConfig, DestinationPane, TargetChoice};
@@ -99,6 +100,7 @@ pub struct App {
     pending_export: Option<String>,
     smoke: Option<smoke::Smoke>,
     frames: u64,
+    pub work: workflow::Workflow,
 }
 
 /// The tour set: the samples per call, and what a new window opens with.
@@ -161,6 +163,7 @@ impl App {
             pending_export: None,
             smoke: opts.smoke,
             frames: 0,
+            work: workflow::Workflow::new(&opts.dirs.autosave_dir()),
         };
         if let Some(p) = problems.into_iter().chain(store_problem).next() {
             app.set_status(p, true);
@@ -331,7 +334,10 @@ impl App {
     fn menu_bar(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
             let menus: [(&str, &[Action]); 4] = [
-                ("File", &[Action::Open, Action::Save, Action::SaveAs]),
+                (
+                    "File",
+                    &[Action::NewSet, Action::Open, Action::Save, Action::SaveAs],
+                ),
                 (
                     "Event",
                     &[
@@ -525,6 +531,8 @@ impl eframe::App for App {
         self.shortcuts(ctx);
         self.run_commands(ctx);
         self.flush_settings(ctx);
+        self.poll_batch(ctx);
+        self.autosave_tick(ctx);
         self.refresh_preview();
         self.smoke_step(ctx);
     }
@@ -568,7 +576,8 @@ impl eframe::App for App {
             .resizable(true)
             .default_size(230.0)
             .show(ui, |ui| {
-                library::show(ui, &mut self.lib, &mut self.commands)
+                let progress = self.work.batch.as_ref().map(|_| &self.work.batch_progress);
+                library::show(ui, &mut self.lib, progress, &mut self.commands)
             });
         egui::Panel::right("preview")
             .resizable(true)
@@ -611,6 +620,7 @@ impl eframe::App for App {
             }
         });
         self.palette(&ctx);
+        self.dialogs(&ctx);
         self.frames += 1;
         if self.frames == 1
             && let Some(s) = &mut self.smoke

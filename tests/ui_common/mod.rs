@@ -36,9 +36,8 @@ pub struct Ui {
     pub home: tempfile::TempDir,
 }
 
-pub fn open_in(home: tempfile::TempDir, theme: Option<egui::Theme>) -> Ui {
+fn build(dirs: DataDirs, theme: Option<egui::Theme>) -> (Harness<'static, App>, Arc<ChosenPath>) {
     let picker = Arc::new(ChosenPath::default());
-    let dirs = DataDirs::in_folder(home.path());
     let rt = runtime().expect("runtime");
     let p2: Arc<dyn FilePicker> = picker.clone();
     let mut b = Harness::builder().with_size([1400.0, 900.0]);
@@ -56,10 +55,26 @@ pub fn open_in(home: tempfile::TempDir, theme: Option<egui::Theme>) -> Ui {
             },
         )
     });
+    (harness, picker)
+}
+
+/// A window whose data folder is `home`, removed with the `Ui`.
+pub fn open_in(home: tempfile::TempDir, theme: Option<egui::Theme>) -> Ui {
+    let (harness, picker) = build(DataDirs::in_folder(home.path()), theme);
     Ui {
         harness,
         picker,
         home,
+    }
+}
+
+/// A window on a data folder the caller owns (to reopen it after a simulated crash).
+pub fn open_at(path: &Path) -> Ui {
+    let (harness, picker) = build(DataDirs::in_folder(path), None);
+    Ui {
+        harness,
+        picker,
+        home: tempfile::tempdir().expect("tempdir"),
     }
 }
 
