@@ -1,6 +1,6 @@
 //! What the subcommands share: reading settings files and naming destinations.
 
-use segment_console::destinations::{self, Destination, Settings};
+use segment_console::destinations::{self, Destination, Mode, Settings};
 use serde_json::Value;
 use std::path::Path;
 
@@ -39,4 +39,21 @@ pub fn settings_for(path: Option<&Path>, dest_id: &str) -> Result<Settings, Stri
             path.display()
         )),
     }
+}
+
+/// The mode asked for on the command line, or the destination's default.
+pub fn mode(dest: &dyn Destination, asked: Option<&str>) -> Result<Mode, String> {
+    let Some(m) = asked else {
+        return Ok(dest.default_mode());
+    };
+    Mode::parse(m)
+        .filter(|mode| dest.modes().contains(mode))
+        .ok_or_else(|| {
+            let modes: Vec<&str> = dest.modes().iter().map(|m| m.as_str()).collect();
+            format!(
+                "{} has no mode \"{m}\"; use {}",
+                dest.id(),
+                modes.join(" or ")
+            )
+        })
 }

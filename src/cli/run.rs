@@ -139,19 +139,7 @@ fn prepare(a: &RunArgs) -> Result<Plan, String> {
     }
     let loaded = event_set::open(&a.file).map_err(|e| format!("{}: {e}", a.file.display()))?;
     let given = common::settings_for(a.settings.as_deref(), dest.id())?;
-    let mode = match &a.mode {
-        None => dest.default_mode(),
-        Some(m) => Mode::parse(m)
-            .filter(|m| dest.modes().contains(m))
-            .ok_or_else(|| {
-                let modes: Vec<&str> = dest.modes().iter().map(|m| m.as_str()).collect();
-                format!(
-                    "{} has no mode \"{m}\"; use {}",
-                    dest.id(),
-                    modes.join(" or ")
-                )
-            })?,
-    };
+    let mode = common::mode(dest, a.mode.as_deref())?;
     let (target, settings) = if a.target == "sandbox" {
         // The sandbox accepts only its own credentials (destinations.md section 7): every
         // setting the user did not give takes the value a new user of the window starts with.

@@ -2,7 +2,7 @@
 
 use super::common;
 use clap::Args;
-use segment_console::destinations::{self, Mode, Target};
+use segment_console::destinations::{self, Target};
 use segment_console::event_set;
 use std::io::Write;
 use std::path::PathBuf;
@@ -50,19 +50,7 @@ fn translate(a: &TranslateArgs) -> Result<String, String> {
     let dest = common::destination(&a.destination)?;
     let loaded = event_set::open(&a.file).map_err(|e| format!("{}: {e}", a.file.display()))?;
     let settings = common::settings_for(a.settings.as_deref(), dest.id())?;
-    let mode = match &a.mode {
-        None => dest.default_mode(),
-        Some(m) => Mode::parse(m)
-            .filter(|m| dest.modes().contains(m))
-            .ok_or_else(|| {
-                let modes: Vec<&str> = dest.modes().iter().map(|m| m.as_str()).collect();
-                format!(
-                    "{} has no mode \"{m}\"; use {}",
-                    dest.id(),
-                    modes.join(" or ")
-                )
-            })?,
-    };
+    let mode = common::mode(dest, a.mode.as_deref())?;
     let target = Target::parse(&a.target, &a.sandbox_url)?;
     let bad: Vec<String> =
         destinations::settings::check(dest.settings_schema(), &settings, mode, &target)
