@@ -24,6 +24,9 @@ pub enum Action {
     ExportPostman,
     Undo,
     Redo,
+    Compare,
+    FanOut,
+    AudienceBuilder,
 }
 
 pub struct CommandSpec {
@@ -136,6 +139,21 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "Redo event edit",
         shortcut: None,
     },
+    CommandSpec {
+        action: Action::Compare,
+        name: "Compare payloads",
+        shortcut: None,
+    },
+    CommandSpec {
+        action: Action::FanOut,
+        name: "Fan-out to every destination",
+        shortcut: None,
+    },
+    CommandSpec {
+        action: Action::AudienceBuilder,
+        name: "Audience sync builder",
+        shortcut: None,
+    },
 ];
 
 pub fn spec(action: Action) -> &'static CommandSpec {
@@ -162,7 +180,10 @@ pub enum Command {
     SaveTo(PathBuf),
     SelectEvent(usize),
     DeleteEvent(usize),
-    MoveEvent { from: usize, to: usize },
+    MoveEvent {
+        from: usize,
+        to: usize,
+    },
     RenameSet(String),
     LoadSample(crate::spec::CallType),
     SetCallType(crate::spec::CallType),
@@ -173,6 +194,9 @@ pub enum Command {
     DeleteHistory(i64),
     ClearHistory,
     ExportHistory(ExportKind),
+    /// Events to add to the set after the selected one (the audience builder's).
+    AddEvents(Vec<serde_json::Value>),
+    Compare(super::compare::CompareCmd),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

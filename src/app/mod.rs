@@ -4,11 +4,16 @@
 //! at a time from the history thread).
 
 mod actions;
+pub mod audience;
+pub mod charts;
 pub mod command;
+pub mod compare;
+pub mod compare_view;
 pub mod composer;
 pub mod destination_pane;
 pub mod document;
 pub mod exchange_view;
+pub mod fanout;
 pub mod history_pane;
 pub mod json_lines;
 pub mod library;
@@ -19,6 +24,7 @@ pub mod services;
 pub mod smoke;
 pub mod state;
 pub mod theme;
+pub mod tools;
 
 use command::{Action, COMMANDS, Command, with_shortcut};
 use destination_pane::{DestConfig, DestinationPane, TargetChoice};
@@ -99,6 +105,7 @@ pub struct App {
     pending_export: Option<String>,
     smoke: Option<smoke::Smoke>,
     frames: u64,
+    pub tools: tools::Tools,
 }
 
 /// The tour set: the samples per call, and what a new window opens with.
@@ -161,6 +168,7 @@ impl App {
             pending_export: None,
             smoke: opts.smoke,
             frames: 0,
+            tools: Default::default(),
         };
         if let Some(p) = problems.into_iter().chain(store_problem).next() {
             app.set_status(p, true);
@@ -330,7 +338,7 @@ impl App {
 
     fn menu_bar(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
-            let menus: [(&str, &[Action]); 4] = [
+            let menus: [(&str, &[Action]); 5] = [
                 ("File", &[Action::Open, Action::Save, Action::SaveAs]),
                 (
                     "Event",
@@ -362,6 +370,7 @@ impl App {
                         Action::Palette,
                     ],
                 ),
+                tools::MENU,
             ];
             for (title, actions) in menus {
                 ui.menu_button(title, |ui| {
@@ -526,6 +535,7 @@ impl eframe::App for App {
         self.run_commands(ctx);
         self.flush_settings(ctx);
         self.refresh_preview();
+        self.refresh_tools(ctx);
         self.smoke_step(ctx);
     }
 
@@ -611,6 +621,7 @@ impl eframe::App for App {
             }
         });
         self.palette(&ctx);
+        self.tools_ui(&ctx);
         self.frames += 1;
         if self.frames == 1
             && let Some(s) = &mut self.smoke
