@@ -77,13 +77,13 @@ impl AudienceForm {
     }
 }
 
+/// A labelled text field, one row of the form's grid.
 fn field(ui: &mut egui::Ui, label: &str, value: &mut String, hover: &str) {
-    ui.horizontal(|ui| {
-        let l = ui.label(label);
-        ui.add(egui::TextEdit::singleline(value).desired_width(260.0))
-            .labelled_by(l.id)
-            .on_hover_text(hover);
-    });
+    let l = ui.label(label);
+    ui.add(egui::TextEdit::singleline(value).desired_width(260.0))
+        .labelled_by(l.id)
+        .on_hover_text(hover);
+    ui.end_row();
 }
 
 pub fn show(ctx: &egui::Context, form: &mut AudienceForm, commands: &mut Vec<Command>) {
@@ -96,19 +96,23 @@ pub fn show(ctx: &egui::Context, form: &mut AudienceForm, commands: &mut Vec<Com
                 "The events Engage sends when users enter or leave an audience, added to the \
                  open set after the selected event.",
             );
-            field(ui, "Audience name", &mut form.name, "As named in Engage");
-            field(
-                ui,
-                "Space id",
-                &mut form.space_id,
-                "The Engage space (namespace spa_<space id>)",
-            );
-            field(
-                ui,
-                "Computation id",
-                &mut form.computation_id,
-                "The audience's computation id",
-            );
+            egui::Grid::new("audience-fields")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    field(ui, "Audience name", &mut form.name, "As named in Engage");
+                    field(
+                        ui,
+                        "Space id",
+                        &mut form.space_id,
+                        "The Engage space (namespace spa_<space id>)",
+                    );
+                    field(
+                        ui,
+                        "Computation id",
+                        &mut form.computation_id,
+                        "The audience's computation id",
+                    );
+                });
             ui.weak(format!("Trait key: {}", form.audience().key()));
             let l = ui.label("User ids, one a line");
             ui.add(

@@ -135,6 +135,11 @@ fn time_label(secs: f64, span: f64) -> String {
     }
 }
 
+/// A chart's accessible name (the plot widget has none of its own).
+fn labeled(name: &str) -> egui::WidgetInfo {
+    egui::WidgetInfo::labeled(egui::accesskit::Role::Figure, true, name)
+}
+
 fn class_color(ui: &egui::Ui, c: StatusClass) -> egui::Color32 {
     let p = palette(ui);
     match c {
@@ -214,8 +219,11 @@ fn draw(ui: &mut egui::Ui, d: &ChartData, total: Option<usize>) {
                         .radius(2.5)
                         .color(color),
                 );
-            });
+            })
+            .response
+            .widget_info(|| labeled("Latency over time"));
         let names: Vec<&'static str> = d.counts.iter().map(|(c, _)| c.as_str()).collect();
+        let names_len = names.len();
         let bars: Vec<Bar> = d
             .counts
             .iter()
@@ -244,10 +252,15 @@ fn draw(ui: &mut egui::Ui, d: &ChartData, total: Option<usize>) {
                 }
             })
             .include_y(0.0)
+            // A few bars stay bar-shaped instead of filling the whole width.
+            .include_x(-0.8)
+            .include_x(names_len.max(4) as f64 - 0.2)
             .allow_zoom(false)
             .allow_drag(false)
             .allow_scroll(false)
-            .show(ui, |plot| plot.bar_chart(BarChart::new("by status", bars)));
+            .show(ui, |plot| plot.bar_chart(BarChart::new("by status", bars)))
+            .response
+            .widget_info(|| labeled("Entries by status class"));
     });
 }
 

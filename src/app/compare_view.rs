@@ -156,7 +156,9 @@ fn side_picker(ui: &mut egui::Ui, side: &mut Side, name: SideName, fanout: Optio
 
 fn side_status(ui: &mut egui::Ui, view: &super::compare::Resolved) {
     let p = palette(ui);
-    ui.strong(&view.title);
+    if view.title != Source::Pasted.label() {
+        ui.strong(&view.title);
+    }
     if let Err(e) = &view.text {
         ui.colored_label(p.warning, e);
     }

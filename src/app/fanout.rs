@@ -153,7 +153,9 @@ fn column(ui: &mut egui::Ui, c: &Column, commands: &mut Vec<Command>) {
     let p = palette(ui);
     let region = egui::UiBuilder::new()
         .accessibility_role(egui::accesskit::Role::Region)
-        .accessibility_label(format!("Fan-out {}", c.name));
+        .accessibility_label(format!("Fan-out {}", c.name))
+        // Columns justify their children; wrapped text would be justified too (spaced out).
+        .layout(egui::Layout::top_down(egui::Align::Min));
     ui.scope_builder(region, |ui| {
         ui.heading(c.name);
         ui.weak(format!("{} mode, {} target", c.mode, c.target));
@@ -180,7 +182,7 @@ fn column(ui: &mut egui::Ui, c: &Column, commands: &mut Vec<Command>) {
                 }
             }
         }
-        egui::ScrollArea::vertical()
+        egui::ScrollArea::both()
             .id_salt(("fanout", c.dest))
             .auto_shrink([false, false])
             .show(ui, |ui| {
@@ -192,7 +194,6 @@ fn column(ui: &mut egui::Ui, c: &Column, commands: &mut Vec<Command>) {
                 }
                 for (i, r) in c.requests.iter().enumerate() {
                     egui::Frame::group(ui.style()).show(ui, |ui| {
-                        ui.set_width(ui.available_width());
                         ui.strong(format!("{}. {}", i + 1, r.description));
                         ui.add(egui::Label::new(egui::RichText::new(&r.line).monospace()).wrap());
                         ui.horizontal(|ui| {
@@ -217,7 +218,7 @@ fn column(ui: &mut egui::Ui, c: &Column, commands: &mut Vec<Command>) {
                         });
                         if !r.body.is_empty() {
                             ui.add(
-                                egui::Label::new(egui::RichText::new(&r.body).monospace()).wrap(),
+                                egui::Label::new(egui::RichText::new(&r.body).monospace()).extend(),
                             );
                         }
                     });

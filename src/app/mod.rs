@@ -8,6 +8,7 @@ pub mod audience;
 pub mod charts;
 pub mod command;
 pub mod compare;
+pub mod compare_source;
 pub mod compare_view;
 pub mod composer;
 pub mod destination_pane;
