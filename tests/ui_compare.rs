@@ -94,6 +94,22 @@ fn fan_out_shows_a_column_per_destination() {
             .map(|m| m.columns.len()),
         Some(5)
     );
+    // A column's request goes to a side of the compare view.
+    ui.harness
+        .get_by_role_and_label(Role::Region, "Fan-out Webhooks")
+        .get_by_label("Compare as right")
+        .click();
+    ui.steps(3);
+    assert!(ui.harness.state().tools.compare.open);
+    assert!(ui.has_label_containing("Webhooks request 1: POST track event to webhook"));
+    // Only rows in view are drawn (and named), so the text is read from the model here.
+    let right = ui.harness.state().tools.compare.right_view.text.clone();
+    assert!(
+        right.as_deref().is_ok_and(
+            |t| t.contains("\"url\": \"http://127.0.0.1:") && t.contains("/webhook/in\"")
+        ),
+        "{right:?}"
+    );
 }
 
 #[test]
