@@ -5,6 +5,7 @@
 pub mod app;
 pub mod batch;
 pub mod destinations;
+pub mod diff;
 pub mod event_set;
 pub mod export;
 pub mod history;

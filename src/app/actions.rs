@@ -83,6 +83,8 @@ impl App {
                 });
                 self.history.selected = None;
             }
+            Command::AddEvents(events) => self.add_events(events),
+            Command::Compare(c) => self.compare_command(c),
             Command::ClearHistory => {
                 self.services.history(|h| {
                     Some(match h.clear() {
@@ -179,6 +181,7 @@ impl App {
                     );
                 }
             }
+            Action::Compare | Action::FanOut | Action::AudienceBuilder => self.tool_action(a),
             Action::SendAll => self.send_all(ctx),
         }
     }
@@ -347,6 +350,7 @@ impl App {
         }
         match event_set::save(&p, &self.lib.set, &self.secrets()) {
             Ok(masked) => {
+                self.doc.mark_saved();
                 self.lib.path = Some(p.clone());
                 self.lib.dirty = false;
                 self.clear_autosave();

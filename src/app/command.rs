@@ -25,6 +25,9 @@ pub enum Action {
     ExportPostman,
     Undo,
     Redo,
+    Compare,
+    FanOut,
+    AudienceBuilder,
 }
 
 pub struct CommandSpec {
@@ -137,6 +140,21 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "Redo event edit",
         shortcut: None,
     },
+    CommandSpec {
+        action: Action::Compare,
+        name: "Compare payloads",
+        shortcut: None,
+    },
+    CommandSpec {
+        action: Action::FanOut,
+        name: "Fan-out to every destination",
+        shortcut: None,
+    },
+    CommandSpec {
+        action: Action::AudienceBuilder,
+        name: "Audience sync builder",
+        shortcut: None,
+    },
 ];
 
 pub fn spec(action: Action) -> &'static CommandSpec {
@@ -163,7 +181,10 @@ pub enum Command {
     SaveTo(PathBuf),
     SelectEvent(usize),
     DeleteEvent(usize),
-    MoveEvent { from: usize, to: usize },
+    MoveEvent {
+        from: usize,
+        to: usize,
+    },
     RenameSet(String),
     LoadSample(crate::spec::CallType),
     SetCallType(crate::spec::CallType),
@@ -174,6 +195,9 @@ pub enum Command {
     DeleteHistory(i64),
     ClearHistory,
     ExportHistory(ExportKind),
+    /// Events to add to the set after the selected one (the audience builder's).
+    AddEvents(Vec<serde_json::Value>),
+    Compare(super::compare::CompareCmd),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

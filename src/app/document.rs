@@ -33,6 +33,8 @@ pub struct Document {
     revision: u64,
     undo: Vec<String>,
     redo: Vec<String>,
+    /// The text as loaded or last saved: what "before edits" compares against.
+    baseline: String,
 }
 
 impl Default for Document {
@@ -64,6 +66,7 @@ impl Document {
     pub fn from_value(v: &Value) -> Document {
         let text = pretty(v);
         Document {
+            baseline: text.clone(),
             parsed: Ok(v.clone()),
             text,
             revision: 0,
@@ -74,6 +77,15 @@ impl Document {
 
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    pub fn baseline(&self) -> &str {
+        &self.baseline
+    }
+
+    /// The event was saved: later edits compare against this text.
+    pub fn mark_saved(&mut self) {
+        self.baseline = self.text.clone();
     }
 
     pub fn revision(&self) -> u64 {

@@ -3,6 +3,7 @@
 //! search, and the selected entry in full.
 
 use super::command::{Command, ExportKind};
+use super::compare::{CompareCmd, SideName};
 use super::exchange_view;
 use super::theme::palette;
 use crate::destinations;
@@ -28,6 +29,7 @@ pub struct HistoryPane {
     pub focus_filter: bool,
     pub confirm_clear: bool,
     pub error: Option<String>,
+    pub charts: super::charts::Charts,
 }
 
 impl HistoryPane {
@@ -157,6 +159,7 @@ pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Comman
     if let Some(e) = &pane.error {
         ui.colored_label(palette(ui).error, e);
     }
+    super::charts::show(ui, &mut pane.charts, pane.total);
     if pane.detail.is_some() {
         egui::Panel::right("history-detail")
             .resizable(true)
@@ -281,6 +284,15 @@ fn detail(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Command>
             }
             if ui.button("Open in composer").clicked() {
                 commands.push(Command::OpenHistoryInComposer(id));
+            }
+            for side in [SideName::Left, SideName::Right] {
+                let b = ui.button(format!("Compare as {}", side.word()));
+                if b.on_hover_text("Show this entry on that side of the compare view")
+                    .clicked()
+                {
+                    let entry = Box::new(e.clone());
+                    commands.push(Command::Compare(CompareCmd::History { side, entry }));
+                }
             }
             ui.menu_button("Export", |ui| {
                 if ui.button("HAR…").clicked() {

@@ -4,11 +4,17 @@
 //! at a time from the history thread).
 
 mod actions;
+pub mod audience;
+pub mod charts;
 pub mod command;
+pub mod compare;
+pub mod compare_source;
+pub mod compare_view;
 pub mod composer;
 pub mod destination_pane;
 pub mod document;
 pub mod exchange_view;
+pub mod fanout;
 pub mod history_pane;
 pub mod json_lines;
 pub mod library;
@@ -19,6 +25,7 @@ pub mod services;
 pub mod smoke;
 pub mod state;
 pub mod theme;
+pub mod tools;
 pub mod workflow;
 
 use command::{Action, COMMANDS, Command, with_shortcut};
@@ -101,6 +108,7 @@ pub struct App {
     smoke: Option<smoke::Smoke>,
     frames: u64,
     pub work: workflow::Workflow,
+    pub tools: tools::Tools,
 }
 
 /// The tour set: the samples per call, and what a new window opens with.
@@ -164,6 +172,7 @@ impl App {
             smoke: opts.smoke,
             frames: 0,
             work: workflow::Workflow::new(&opts.dirs.autosave_dir()),
+            tools: Default::default(),
         };
         if let Some(p) = problems.into_iter().chain(store_problem).next() {
             app.set_status(p, true);
@@ -333,7 +342,7 @@ impl App {
 
     fn menu_bar(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
-            let menus: [(&str, &[Action]); 4] = [
+            let menus: [(&str, &[Action]); 5] = [
                 (
                     "File",
                     &[Action::NewSet, Action::Open, Action::Save, Action::SaveAs],
@@ -368,6 +377,7 @@ impl App {
                         Action::Palette,
                     ],
                 ),
+                tools::MENU,
             ];
             for (title, actions) in menus {
                 ui.menu_button(title, |ui| {
@@ -534,6 +544,7 @@ impl eframe::App for App {
         self.poll_batch(ctx);
         self.autosave_tick(ctx);
         self.refresh_preview();
+        self.refresh_tools(ctx);
         self.smoke_step(ctx);
     }
 
@@ -620,6 +631,7 @@ impl eframe::App for App {
             }
         });
         self.palette(&ctx);
+        self.tools_ui(&ctx);
         self.dialogs(&ctx);
         self.frames += 1;
         if self.frames == 1
