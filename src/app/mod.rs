@@ -6,6 +6,7 @@
 mod actions;
 pub mod audience;
 pub mod charts;
+mod chrome;
 pub mod command;
 pub mod compare;
 pub mod compare_source;
@@ -28,7 +29,7 @@ pub mod theme;
 pub mod tools;
 pub mod workflow;
 
-use command::{Action, COMMANDS, Command, with_shortcut};
+use command::{COMMANDS, Command};
 use destination_pane::{DestConfig, DestinationPane, TargetChoice};
 use document::Document;
 use library::Library;
@@ -36,7 +37,7 @@ use preview_model::PreviewModel;
 use services::{FilePicker, Services};
 use state::Persisted;
 
-use crate::destinations::{self, Destination, OutcomeKind, Target};
+use crate::destinations::{self, Destination, Target};
 use crate::event_set::{self, EventSet};
 use crate::history::Entry;
 use crate::paths::DataDirs;
@@ -338,200 +339,6 @@ impl App {
         self.settings_dirty = None;
         self.settings_saving = true;
         self.services.save_settings(self.store.clone());
-    }
-
-    fn menu_bar(&mut self, ui: &mut egui::Ui) {
-        egui::MenuBar::new().ui(ui, |ui| {
-            let menus: [(&str, &[Action]); 5] = [
-                (
-                    "File",
-                    &[Action::NewSet, Action::Open, Action::Save, Action::SaveAs],
-                ),
-                (
-                    "Event",
-                    &[
-                        Action::NewEvent,
-                        Action::Duplicate,
-                        Action::FillIds,
-                        Action::Undo,
-                        Action::Redo,
-                    ],
-                ),
-                (
-                    "Request",
-                    &[
-                        Action::Send,
-                        Action::SendAll,
-                        Action::CancelSend,
-                        Action::CopyCurl,
-                        Action::ExportPostman,
-                    ],
-                ),
-                (
-                    "View",
-                    &[
-                        Action::ToggleLayout,
-                        Action::ToggleTheme,
-                        Action::DestinationSettings,
-                        Action::FilterHistory,
-                        Action::Palette,
-                    ],
-                ),
-                tools::MENU,
-            ];
-            for (title, actions) in menus {
-                ui.menu_button(title, |ui| {
-                    if title == "File" && !self.persisted.recent_files.is_empty() {
-                        ui.menu_button("Open recent", |ui| {
-                            for p in self.persisted.recent_files.clone() {
-                                if ui.button(p.display().to_string()).clicked() {
-                                    self.commands.push(Command::OpenPath(p));
-                                    ui.close();
-                                }
-                            }
-                        });
-                    }
-                    for a in actions {
-                        let spec = command::spec(*a);
-                        let mut b = egui::Button::new(spec.name);
-                        if let Some(k) = &spec.shortcut {
-                            b = b.shortcut_text(ui.ctx().format_shortcut(k));
-                        }
-                        if ui.add(b).clicked() {
-                            self.commands.push(Command::Run(*a));
-                            ui.close();
-                        }
-                    }
-                });
-            }
-            ui.with_layout(
-                egui::Layout::right_to_left(egui::Align::Center),
-                |ui| match &self.sandbox {
-                    SandboxState::Ready(h) => {
-                        ui.weak(format!("sandbox {}", h.control().base_url()));
-                    }
-                    SandboxState::Starting => {
-                        ui.weak("sandbox starting…");
-                    }
-                    SandboxState::Failed(e) => {
-                        ui.colored_label(theme::palette(ui).error, "sandbox off")
-                            .on_hover_text(e.clone());
-                    }
-                },
-            );
-        });
-    }
-
-    fn palette(&mut self, ctx: &egui::Context) {
-        if !self.palette_open {
-            return;
-        }
-        let mut open = true;
-        let mut chosen = None;
-        egui::Window::new("Command palette")
-            .open(&mut open)
-            .collapsible(false)
-            .anchor(egui::Align2::CENTER_TOP, [0.0, 60.0])
-            .show(ctx, |ui| {
-                let r = ui
-                    .add(
-                        egui::TextEdit::singleline(&mut self.palette_query)
-                            .hint_text("Type a command"),
-                    )
-                    .on_hover_text("Command palette search");
-                r.request_focus();
-                let q = self.palette_query.to_lowercase();
-                let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
-                let matches = COMMANDS
-                    .iter()
-                    .filter(|c| c.action != Action::Palette && c.name.to_lowercase().contains(&q));
-                for (i, c) in matches.enumerate() {
-                    let shortcut = c
-                        .shortcut
-                        .as_ref()
-                        .map(|k| ui.ctx().format_shortcut(k))
-                        .unwrap_or_default();
-                    let b = egui::Button::new(c.name).shortcut_text(shortcut);
-                    if ui.add(b).clicked() || (enter && i == 0) {
-                        chosen = Some(c.action);
-                    }
-                }
-            });
-        if let Some(a) = chosen {
-            self.commands.push(Command::Run(a));
-            self.palette_open = false;
-        }
-        if !open || ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
-            self.palette_open = false;
-        }
-    }
-
-    fn status_bar(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            if let Some(s) = &self.status {
-                let p = theme::palette(ui);
-                let color = if s.error {
-                    p.error
-                } else {
-                    ui.visuals().text_color()
-                };
-                ui.colored_label(color, &s.text);
-            } else {
-                ui.weak("Ready. Ctrl+K opens the command palette.");
-            }
-        });
-    }
-
-    fn send_bar(&mut self, ui: &mut egui::Ui) {
-        let rejected = self
-            .preview
-            .as_ref()
-            .is_some_and(|p| p.outcome.kind == OutcomeKind::Rejected);
-        let busy = self.send.is_busy() && self.send_cancel.is_some();
-        ui.horizontal(|ui| {
-            let send = ui
-                .add_enabled(
-                    !rejected && !busy && self.doc.error().is_none(),
-                    egui::Button::new("Send"),
-                )
-                .on_hover_text(with_shortcut(ui.ctx(), Action::Send))
-                .on_disabled_hover_text(if rejected {
-                    "Fix the errors listed in the preview to send"
-                } else {
-                    "Sending… or the JSON has an error"
-                });
-            if send.clicked() {
-                self.commands.push(Command::Run(Action::Send));
-            }
-            if let SendState::Sending { started } = &self.send
-                && busy
-            {
-                ui.spinner();
-                ui.label(format!("{:.1} s", started.elapsed().as_secs_f32()));
-                if ui
-                    .button("Cancel")
-                    .on_hover_text("Cancel the send")
-                    .clicked()
-                {
-                    self.commands.push(Command::Run(Action::CancelSend));
-                }
-                ui.ctx().request_repaint_after(Duration::from_millis(100));
-            }
-        });
-    }
-
-    fn response_section(&mut self, ui: &mut egui::Ui) {
-        let Some(report) = self.send.report() else {
-            return;
-        };
-        egui::CollapsingHeader::new("Response")
-            .default_open(true)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .id_salt("last-response")
-                    .max_height(260.0)
-                    .show(ui, |ui| exchange_view::show_report(ui, report, "last"));
-            });
     }
 }
 
