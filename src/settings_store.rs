@@ -209,14 +209,16 @@ fn read_doc(path: &Path) -> Result<Option<Doc>, StoreError> {
             size: bytes.len() as u64,
         });
     }
-    serde_json::from_slice(&bytes)
+    let broken = |e: crate::json_text::JsonError| StoreError::Broken {
+        path: path.to_path_buf(),
+        line: e.line,
+        column: e.column,
+        message: e.message,
+    };
+    let text = crate::json_text::utf8(&bytes).map_err(broken)?;
+    serde_json::from_str(text)
         .map(Some)
-        .map_err(|e| StoreError::Broken {
-            path: path.to_path_buf(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })
+        .map_err(|e| broken(crate::json_text::from_serde(&e, 0)))
 }
 
 fn free_backup_name(path: &Path) -> PathBuf {
