@@ -31,7 +31,7 @@ fn replay(target: &str, run: impl Fn(&[u8])) {
     for f in files {
         let data = std::fs::read(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         // A failure names the input, to rerun it under the fuzzer.
-        let r = std::panic::catch_unwind(|| run(&data));
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&data)));
         assert!(r.is_ok(), "{} failed", f.display());
     }
 }
