@@ -378,14 +378,51 @@ pub fn save(path: &Path, set: &EventSet, secrets: &[String]) -> Result<usize, Se
     Ok(masked)
 }
 
+/// The temporary files of [`write_atomic`] start with this.
+pub const TEMP_PREFIX: &str = ".segment-console-";
+/// A temporary file older than this belongs to a save that can no longer finish (the process
+/// was killed): every save takes well under it.
+pub const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Removes, from `dir`, the temporary files (`prefix`…`.tmp`) of saves killed before their
+/// rename, once they are older than [`STALE_TEMP_AGE`]; returns how many went. A younger one
+/// may be a save in progress in another process, and is left alone.
+pub fn sweep_stale_temps(dir: &Path, prefix: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let now = std::time::SystemTime::now();
+    let mut removed = 0;
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(prefix) && name.ends_with(".tmp")) {
+            continue;
+        }
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age >= STALE_TEMP_AGE);
+        if old && e.file_type().is_ok_and(|t| t.is_file()) && std::fs::remove_file(e.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Writes a temporary file beside `path`, flushes it to disk, then renames it over `path`.
+/// Leftovers of earlier saves that were killed midway are swept first.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    sweep_stale_temps(dir, TEMP_PREFIX);
     let mut tmp = tempfile::Builder::new()
-        .prefix(".segment-console-")
+        .prefix(TEMP_PREFIX)
         .suffix(".tmp")
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
