@@ -35,7 +35,10 @@ pub fn event_set_reader(data: &[u8]) {
         Err(e) => panic!("a saved set does not read back: {e}\n{text}"),
     };
     assert_eq!(back.format, Format::Own);
-    assert_eq!(back.set.events, loaded.set.events, "saving changed the events");
+    assert_eq!(
+        back.set.events, loaded.set.events,
+        "saving changed the events"
+    );
 }
 
 /// A secret that the settings below hold; the masked rendering must never show it.
@@ -81,7 +84,11 @@ pub fn translate(dest_id: &str, data: &[u8]) {
         for target in &targets {
             let out = destinations::translate(dest, &event, &settings, mode, target, now);
             if out.kind != OutcomeKind::Requests {
-                assert!(out.requests.is_empty(), "{dest_id}: requests on {:?}", out.kind);
+                assert!(
+                    out.requests.is_empty(),
+                    "{dest_id}: requests on {:?}",
+                    out.kind
+                );
             }
             for r in &out.requests {
                 assert!(

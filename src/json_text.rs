@@ -190,7 +190,10 @@ mod tests {
         let e = parse("[\"a\u{0}b\"]").unwrap_err();
         assert!(e.message.contains("NUL byte"), "{e}");
         let e = parse(&"[".repeat(100_000)).unwrap_err();
-        assert_eq!(e.message, "the JSON is nested too deeply (more than 127 levels)");
+        assert_eq!(
+            e.message,
+            "the JSON is nested too deeply (more than 127 levels)"
+        );
         let e = parse("{\n \"a\": }").unwrap_err();
         assert_eq!(e.to_string(), "line 2, column 7: expected value");
     }

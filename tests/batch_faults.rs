@@ -74,7 +74,11 @@ async fn run_under_failures(n: usize, max_attempts: u32) -> Figures {
     assert_eq!(s.results.len(), n);
 
     let h = History::open(&path).unwrap();
-    assert_eq!(h.count(&Filter::default()).unwrap(), n, "one entry per event");
+    assert_eq!(
+        h.count(&Filter::default()).unwrap(),
+        n,
+        "one entry per event"
+    );
     let mut ids = std::collections::BTreeSet::new();
     let (mut attempts, mut failures) = (0u64, 0u64);
     for r in &s.results {
@@ -94,7 +98,11 @@ async fn run_under_failures(n: usize, max_attempts: u32) -> Figures {
             Verdict::Delivered => assert_eq!(last.status, Some(200)),
             Verdict::Failed => {
                 assert_eq!(last.status, Some(503));
-                assert_eq!(tries.len(), max_attempts as usize, "gave up only when out of attempts");
+                assert_eq!(
+                    tries.len(),
+                    max_attempts as usize,
+                    "gave up only when out of attempts"
+                );
             }
             other => panic!("event {}: {other:?}", r.index),
         }

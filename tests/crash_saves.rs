@@ -34,7 +34,11 @@ fn set_version(v: usize) -> EventSet {
 }
 
 fn settings_version(v: usize) -> Map<String, Value> {
-    let pad = if v == 0 { "a".repeat(200_000) } else { "b".repeat(90_000) };
+    let pad = if v == 0 {
+        "a".repeat(200_000)
+    } else {
+        "b".repeat(90_000)
+    };
     json!({"apiKey": format!("key-version-{v}"), "apiSecret": format!("secret-{v}"), "padding": pad})
         .as_object()
         .cloned()
@@ -64,7 +68,8 @@ fn version_on_disk(kind: Kind, path: &Path) -> usize {
                 .unwrap_or_else(|| panic!("a mix of versions: {}", loaded.set.name))
         }
         Kind::Settings => {
-            let store = SettingsStore::load(path).unwrap_or_else(|e| panic!("half-written settings: {e}"));
+            let store =
+                SettingsStore::load(path).unwrap_or_else(|e| panic!("half-written settings: {e}"));
             let s = store.settings("salesmachine");
             (0..2)
                 .find(|&v| s == settings_version(v))
@@ -89,7 +94,11 @@ fn child_saves_in_a_loop() {
     ) else {
         return;
     };
-    let kind = if kind == "set" { Kind::Set } else { Kind::Settings };
+    let kind = if kind == "set" {
+        Kind::Set
+    } else {
+        Kind::Settings
+    };
     let path = PathBuf::from(path);
     let mut out = std::io::stdout();
     for i in 0usize.. {
@@ -130,8 +139,16 @@ fn kill_while_saving(kind: Kind, kills: usize) -> Tally {
     for _ in 0..kills {
         let before = version_on_disk(kind, &path);
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["child_saves_in_a_loop", "--exact", "--nocapture", "--test-threads=1"])
-            .env("RELY_CHILD_SAVE", if kind == Kind::Set { "set" } else { "settings" })
+            .args([
+                "child_saves_in_a_loop",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(
+                "RELY_CHILD_SAVE",
+                if kind == Kind::Set { "set" } else { "settings" },
+            )
             .env("RELY_CHILD_PATH", &path)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -158,7 +175,10 @@ fn kill_while_saving(kind: Kind, kills: usize) -> Tally {
         }
         // Nothing but the file and temporaries of the prefix: no other name could be taken
         // for the data.
-        for e in std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok) {
+        for e in std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+        {
             let name = e.file_name().to_string_lossy().into_owned();
             let is_file = e.path() == path;
             let is_temp = name.starts_with(temp_prefix(kind)) && name.ends_with(".tmp");

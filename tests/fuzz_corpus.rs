@@ -50,6 +50,8 @@ fn translator_corpora() {
         "skalin",
         "webhook",
     ] {
-        replay(&format!("translate_{dest}"), |d| harness::translate(dest, d));
+        replay(&format!("translate_{dest}"), |d| {
+            harness::translate(dest, d)
+        });
     }
 }

@@ -115,7 +115,11 @@ fn opening_a_200_mb_file_keeps_memory_bounded() {
 fn broken_sets() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     vec![
-        ("deep.json", deep.into_bytes(), "line 1, column 128: the JSON is nested too deeply"),
+        (
+            "deep.json",
+            deep.into_bytes(),
+            "line 1, column 128: the JSON is nested too deeply",
+        ),
         (
             "huge-number.json",
             b"[{\"type\": \"track\",\n \"n\": 1e400}]".to_vec(),

@@ -81,18 +81,37 @@ fn any_json() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         any::<String>().prop_map(Value::String),
-        prop::sample::select(vec!["identify", "track", "page", "screen", "group", "alias"])
-            .prop_map(|s| Value::String(s.into())),
+        prop::sample::select(vec![
+            "identify", "track", "page", "screen", "group", "alias"
+        ])
+        .prop_map(|s| Value::String(s.into())),
     ];
     leaf.prop_recursive(6, 64, 8, |inner| {
         let key = prop_oneof![
             any::<String>(),
             prop::sample::select(vec![
-                "type", "userId", "anonymousId", "event", "traits", "properties", "context",
-                "integrations", "groupId", "previousId", "name", "email", "timestamp",
-                "messageId", "page", "url", "All", "version", "channel",
+                "type",
+                "userId",
+                "anonymousId",
+                "event",
+                "traits",
+                "properties",
+                "context",
+                "integrations",
+                "groupId",
+                "previousId",
+                "name",
+                "email",
+                "timestamp",
+                "messageId",
+                "page",
+                "url",
+                "All",
+                "version",
+                "channel",
             ])
             .prop_map(String::from),
         ];
@@ -107,12 +126,24 @@ fn any_json() -> impl Strategy<Value = Value> {
 /// An event of a known call with any JSON laid over its fields, so translators get far in.
 fn any_event() -> impl Strategy<Value = Value> {
     (
-        prop::sample::select(vec!["identify", "track", "page", "screen", "group", "alias"]),
+        prop::sample::select(vec![
+            "identify", "track", "page", "screen", "group", "alias",
+        ]),
         prop::collection::vec(
             (
                 prop::sample::select(vec![
-                    "userId", "anonymousId", "event", "traits", "properties", "context",
-                    "integrations", "groupId", "previousId", "name", "timestamp", "messageId",
+                    "userId",
+                    "anonymousId",
+                    "event",
+                    "traits",
+                    "properties",
+                    "context",
+                    "integrations",
+                    "groupId",
+                    "previousId",
+                    "name",
+                    "timestamp",
+                    "messageId",
                 ]),
                 any_json(),
             ),
@@ -196,7 +227,10 @@ fn a_hundred_thousand_levels_are_refused_in_words_everywhere() {
         d.set_text(text.clone());
         let err = d.error().expect("refused");
         assert_eq!((err.line, err.column), (1, editor_column));
-        assert!(err.message.contains("nested more than 64 levels"), "{err:?}");
+        assert!(
+            err.message.contains("nested more than 64 levels"),
+            "{err:?}"
+        );
         assert_eq!(d.text(), text, "the text is kept");
         assert_eq!(text_value(&text), Value::String(text.clone()));
         assert_eq!(pretty_body(&text), text, "a deep reply is shown as it came");
@@ -207,7 +241,10 @@ fn a_hundred_thousand_levels_are_refused_in_words_everywhere() {
         json!({"type": "track", "userId": "u", "event": "E"}),
         nested(100_000)
     );
-    assert_eq!(event_set::parse(&ndjson).unwrap_err().position(), Some((2, 636)));
+    assert_eq!(
+        event_set::parse(&ndjson).unwrap_err().position(),
+        Some((2, 636))
+    );
 }
 
 #[test]
@@ -232,9 +269,25 @@ fn events_at_the_limit_survive_every_wrapper_and_one_more_level_is_refused() {
     // Recorded in history and read back.
     let mut h = History::open(&dir.path().join("h.sqlite3")).unwrap();
     let dest = destinations::find("webhook").unwrap();
-    let out = destinations::translate(dest, &deepest, &settings(), Mode::PartnerApi, &Target::Live, now());
+    let out = destinations::translate(
+        dest,
+        &deepest,
+        &settings(),
+        Mode::PartnerApi,
+        &Target::Live,
+        now(),
+    );
     assert_eq!(out.kind, OutcomeKind::Requests);
-    let entry = Entry::record("webhook", Mode::PartnerApi, &Target::Live, &deepest, &out, None, &[], now());
+    let entry = Entry::record(
+        "webhook",
+        Mode::PartnerApi,
+        &Target::Live,
+        &deepest,
+        &out,
+        None,
+        &[],
+        now(),
+    );
     let id = h.append(&entry).unwrap();
     assert_eq!(h.get(id).unwrap().unwrap().event, deepest);
     assert_eq!(h.count(&Filter::default()).unwrap(), 1);
@@ -246,12 +299,20 @@ fn events_at_the_limit_survive_every_wrapper_and_one_more_level_is_refused() {
     for (text, line, col) in [
         (format!("[{too_deep}]"), 1, column + 1),
         (format!("\n{too_deep}"), 2, column),
-        (format!("{OWN_PREFIX}{too_deep}]}}"), 1, column + OWN_PREFIX.len()),
+        (
+            format!("{OWN_PREFIX}{too_deep}]}}"),
+            1,
+            column + OWN_PREFIX.len(),
+        ),
     ] {
         let e = event_set::parse(&text).unwrap_err();
         assert!(matches!(e, SetError::Syntax { .. }));
         assert_eq!(e.position(), Some((line, col)), "{e}");
-        assert!(e.to_string().contains("event 1 is nested more than 64 levels deep"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("event 1 is nested more than 64 levels deep"),
+            "{e}"
+        );
     }
     let mut d = Document::default();
     d.set_text(too_deep.clone());
@@ -265,7 +326,10 @@ fn a_cell_value_that_would_nest_the_event_too_deep_is_shown_as_an_error() {
     assert!(d.set_pairs("traits", &[("deep".into(), deep_cell)]));
     let e = d.error().expect("the event is now 65 levels deep");
     assert!(e.message.contains("nested more than 64 levels"), "{e:?}");
-    assert!(d.text().contains("\"deep\""), "the text is kept to fix or undo");
+    assert!(
+        d.text().contains("\"deep\""),
+        "the text is kept to fix or undo"
+    );
     d.undo();
     assert!(d.error().is_none());
 }
@@ -274,7 +338,10 @@ fn a_cell_value_that_would_nest_the_event_too_deep_is_shown_as_an_error() {
 /// console, on a thread with an eighth of a tokio worker's stack: no overflow, with room.
 #[test]
 fn the_deepest_readable_json_fits_every_recursive_walk_on_a_small_stack() {
-    let text = format!("{{\"type\": \"track\", \"userId\": \"u\", \"event\": \"E\", \"properties\": {}}}", nested(126));
+    let text = format!(
+        "{{\"type\": \"track\", \"userId\": \"u\", \"event\": \"E\", \"properties\": {}}}",
+        nested(126)
+    );
     let v: Value = serde_json::from_str(&text).expect("127 levels parse");
     assert_eq!(json_text::depth(&v), 127);
     let worker = std::thread::Builder::new()
@@ -283,10 +350,15 @@ fn the_deepest_readable_json_fits_every_recursive_walk_on_a_small_stack() {
             through_everything(&v);
             let mut masked = v.clone();
             event_set::mask_secrets(&mut masked, &["bottom-secret"]);
-            let set = event_set::EventSet { events: vec![v.clone()], ..Default::default() };
+            let set = event_set::EventSet {
+                events: vec![v.clone()],
+                ..Default::default()
+            };
             let _ = event_set::to_text(&set, &["hostile-key-0001".into()]);
             let _ = Document::from_value(&v);
-            serde_json::to_string_pretty(&v).map(|s| s.len()).unwrap_or(0)
+            serde_json::to_string_pretty(&v)
+                .map(|s| s.len())
+                .unwrap_or(0)
         })
         .unwrap();
     assert!(worker.join().expect("no overflow") > 0);
@@ -299,10 +371,25 @@ fn huge_strings_are_refused_by_the_validator_not_by_a_crash() {
     let text = json!([ev]).to_string();
     let loaded = event_set::parse(&text).unwrap();
     let findings = spec::validate(&loaded.set.events[0]);
-    let size = findings.iter().find(|f| f.path == "$").expect("size finding");
-    assert!(size.message.starts_with("The event is 16384.1 KB; Segment refuses events over 32 KB"), "{}", size.message);
+    let size = findings
+        .iter()
+        .find(|f| f.path == "$")
+        .expect("size finding");
+    assert!(
+        size.message
+            .starts_with("The event is 16384.1 KB; Segment refuses events over 32 KB"),
+        "{}",
+        size.message
+    );
     for dest in destinations::registry() {
-        let out = destinations::translate(*dest, &ev, &settings(), dest.default_mode(), &Target::Live, now());
+        let out = destinations::translate(
+            *dest,
+            &ev,
+            &settings(),
+            dest.default_mode(),
+            &Target::Live,
+            now(),
+        );
         assert!(
             matches!(out.kind, OutcomeKind::Rejected | OutcomeKind::Unsupported),
             "{} let a 16 MB event through: {:?}",
@@ -330,7 +417,10 @@ fn numbers_beyond_f64_are_refused_with_line_and_column() {
     let text = "[{\"type\": \"track\", \"userId\": \"u\",\n  \"event\": \"E\", \"properties\": {\"n\": 1e400}}]";
     let e = event_set::parse(text).unwrap_err();
     assert_eq!(e.position(), Some((2, 41)));
-    assert!(e.to_string().contains("beyond the range of a 64-bit float"), "{e}");
+    assert!(
+        e.to_string().contains("beyond the range of a 64-bit float"),
+        "{e}"
+    );
     let mut d = Document::default();
     d.set_text("{\"type\": \"track\",\n\"n\": -1e999}".into());
     let err = d.error().unwrap();
@@ -339,7 +429,10 @@ fn numbers_beyond_f64_are_refused_with_line_and_column() {
     // A value the key-value editor cannot hold as a number stays the text typed.
     assert_eq!(text_value("1e400"), json!("1e400"));
     // Large integers and tiny numbers are numbers (f64, as Segment's own JSON is).
-    let ok = event_set::parse("{\"type\": \"track\", \"n\": 123456789012345678901234567890, \"t\": 1e-400}").unwrap();
+    let ok = event_set::parse(
+        "{\"type\": \"track\", \"n\": 123456789012345678901234567890, \"t\": 1e-400}",
+    )
+    .unwrap();
     assert_eq!(ok.set.events[0]["n"], json!(1.2345678901234568e29));
     assert_eq!(ok.set.events[0]["t"], json!(0.0));
 }

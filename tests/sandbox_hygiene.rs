@@ -135,7 +135,8 @@ fn an_endless_chunked_body_is_refused_at_the_limit() {
         sent
     });
     let mut reply = [0u8; 12];
-    s.read_exact(&mut reply).expect("a reply before the body ends");
+    s.read_exact(&mut reply)
+        .expect("a reply before the body ends");
     assert_eq!(&reply, b"HTTP/1.1 413");
     drop(s);
     let sent = pump.join().unwrap();
@@ -171,7 +172,11 @@ async fn hostile_bodies_get_a_4xx_and_the_sandbox_goes_on() {
                 .await
                 .expect("a reply, not a dropped connection");
             let status = res.status().as_u16();
-            assert!((400..500).contains(&status), "{path}: {status} for {:?}", String::from_utf8_lossy(body.get(..40.min(body.len())).unwrap_or_default()));
+            assert!(
+                (400..500).contains(&status),
+                "{path}: {status} for {:?}",
+                String::from_utf8_lossy(body.get(..40.min(body.len())).unwrap_or_default())
+            );
         }
     }
     let state = c

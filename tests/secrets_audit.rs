@@ -132,7 +132,15 @@ fn keys_are_only_in_the_settings_file_and_where_revealed() {
     assert!(o.status.success());
     outputs.push(("translate".into(), printed(&o)));
     let revealed = bin(cli_home.path())
-        .args(["translate", &tour(), "-d", "salesmachine", "--settings", s, "--show-secrets"])
+        .args([
+            "translate",
+            &tour(),
+            "-d",
+            "salesmachine",
+            "--settings",
+            s,
+            "--show-secrets",
+        ])
         .output()
         .unwrap();
     assert!(
@@ -142,11 +150,25 @@ fn keys_are_only_in_the_settings_file_and_where_revealed() {
     let junit = out.path().join("report.xml");
     for (dest, target) in [("salesmachine", &sm_url), ("webhook", &wh_url)] {
         let o = bin(cli_home.path())
-            .args(["run", &tour(), "-d", dest, "--settings", s, "--target", target])
+            .args([
+                "run",
+                &tour(),
+                "-d",
+                dest,
+                "--settings",
+                s,
+                "--target",
+                target,
+            ])
             .args(["--junit", junit.to_str().unwrap()])
             .output()
             .unwrap();
-        assert_eq!(o.status.code(), Some(0), "{dest}: {}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{dest}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         outputs.push((format!("run {dest}"), printed(&o)));
     }
 
@@ -175,12 +197,21 @@ fn keys_are_only_in_the_settings_file_and_where_revealed() {
     );
     ui.click("Send");
     wait_status(&mut ui, "Sent: 20", &mut seen);
-    let id = ui.harness.state().last_sent.as_ref().map(|e| e.id).expect("sent");
+    let id = ui
+        .harness
+        .state()
+        .last_sent
+        .as_ref()
+        .map(|e| e.id)
+        .expect("sent");
 
     // Copy as curl (masked), then every export of the history entry and of the preview.
     seen.extend(copied(&mut ui, Command::Run(Action::CopyCurl)));
     run(&mut ui, Command::SelectHistory(id));
-    for (kind, name) in [(ExportKind::Har, "entry.har"), (ExportKind::Postman, "entry.postman.json")] {
+    for (kind, name) in [
+        (ExportKind::Har, "entry.har"),
+        (ExportKind::Postman, "entry.postman.json"),
+    ] {
         ui.picker.set(&out.path().join(name));
         run(&mut ui, Command::ExportHistory(kind));
         wait_status(&mut ui, "Exported", &mut seen);
@@ -230,7 +261,10 @@ fn keys_are_only_in_the_settings_file_and_where_revealed() {
             searched += 1;
             let hits = found(&std::fs::read(&file).unwrap_or_default());
             if file == settings_json {
-                assert!(hits.contains(&API_KEY.to_string()), "the settings file keeps the key");
+                assert!(
+                    hits.contains(&API_KEY.to_string()),
+                    "the settings file keeps the key"
+                );
                 #[cfg(unix)]
                 {
                     use std::os::unix::fs::PermissionsExt;
@@ -250,8 +284,19 @@ fn keys_are_only_in_the_settings_file_and_where_revealed() {
         .chain(files_under(out.path()).iter())
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
-    for expected in ["history.sqlite3", "unsaved.json", "set.json", "entry.har", "entry.postman.json", "preview.postman.json", "report.xml"] {
-        assert!(names.iter().any(|n| n == expected), "{expected} was not written: {names:?}");
+    for expected in [
+        "history.sqlite3",
+        "unsaved.json",
+        "set.json",
+        "entry.har",
+        "entry.postman.json",
+        "preview.postman.json",
+        "report.xml",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} was not written: {names:?}"
+        );
     }
     assert!(searched >= 8, "{names:?}");
     assert!(leaks.is_empty(), "keys leaked:\n{}", leaks.join("\n"));
@@ -305,7 +350,10 @@ fn wait_status(ui: &mut Ui, want: &str, seen: &mut Vec<u8>) {
         if text.contains(want) {
             return;
         }
-        assert!(Instant::now() < deadline, "waited for \"{want}\", status: {text}");
+        assert!(
+            Instant::now() < deadline,
+            "waited for \"{want}\", status: {text}"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
 }

@@ -73,11 +73,18 @@ fn a_slow_reply_keeps_frames_coming_and_cancel_stops_it() {
     while sent_at.elapsed() < Duration::from_millis(500) {
         let t0 = Instant::now();
         ui.harness.step();
-        assert!(t0.elapsed() < FRAME_BOUND, "a frame took {:?}", t0.elapsed());
+        assert!(
+            t0.elapsed() < FRAME_BOUND,
+            "a frame took {:?}",
+            t0.elapsed()
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     assert!(ui.harness.state().send.is_busy());
-    assert!(ui.harness.query_by_label("Cancel").is_some(), "Cancel is offered");
+    assert!(
+        ui.harness.query_by_label("Cancel").is_some(),
+        "Cancel is offered"
+    );
     ui.click("Cancel");
     step_until_status(&mut ui, "Not delivered: cancelled", Duration::from_secs(5));
     assert!(
@@ -130,12 +137,19 @@ fn every_fault_is_reported_in_words() {
         sb.clear_faults(None).unwrap();
     }
     // What a body far over the cap left: the first MiB, and its size as far as it was read.
-    let kept = ui.harness.state().last_sent.as_ref().and_then(|e| {
-        e.exchanges[0].last().and_then(|a| a.body.clone())
-    });
+    let kept = ui
+        .harness
+        .state()
+        .last_sent
+        .as_ref()
+        .and_then(|e| e.exchanges[0].last().and_then(|a| a.body.clone()));
     let kept = kept.expect("the reply's start is kept");
     assert_eq!(kept.text.len(), 1024 * 1024);
-    assert!(kept.truncated && kept.size > 64 * 1024 * 1024, "{}", kept.size);
+    assert!(
+        kept.truncated && kept.size > 64 * 1024 * 1024,
+        "{}",
+        kept.size
+    );
 
     // A timeout: the reply is slower than the send's limit.
     ui.harness.state_mut().send_options.timeout = Duration::from_millis(300);

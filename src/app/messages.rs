@@ -71,7 +71,9 @@ impl App {
                             Some(why) if !ok => {
                                 format!("Not delivered: {why} ({ms} ms, history #{}).", e.id)
                             }
-                            _ => format!("Sent: {} in {ms} ms (history #{}).", e.status_text(), e.id),
+                            _ => {
+                                format!("Sent: {} in {ms} ms (history #{}).", e.status_text(), e.id)
+                            }
                         };
                         self.set_status(text, !ok);
                         self.last_sent = Some(e);

@@ -180,7 +180,8 @@ mod tests {
             parse_spec("skalin:latency:200").unwrap()
         );
         assert_eq!(
-            parse_json(&json!({"destination": "webhook", "kind": "bigbody", "bytes": 5000})).unwrap(),
+            parse_json(&json!({"destination": "webhook", "kind": "bigbody", "bytes": 5000}))
+                .unwrap(),
             parse_spec("webhook:bigbody:5000:1").unwrap()
         );
         assert_eq!(
