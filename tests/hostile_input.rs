@@ -161,8 +161,16 @@ fn any_event() -> impl Strategy<Value = Value> {
         })
 }
 
+/// 200 cases on every `cargo test`; `PROPTEST_CASES=20000` for a long run.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn any_json_value_gives_an_outcome(v in any_json()) {

@@ -160,7 +160,7 @@ async fn hostile_bodies_get_a_4xx_and_the_sandbox_goes_on() {
         b"\xff\xfe\x00{".to_vec(),
         Vec::new(),
     ];
-    for path in PATHS.iter().filter(|p| !p.starts_with("/_sandbox")) {
+    for path in PATHS {
         for body in &bodies {
             let res = c
                 .post(format!("{}{path}", sb.base_url()))
