@@ -134,3 +134,24 @@ fn attempt(ui: &mut egui::Ui, a: &Attempt, k: usize, n: usize, id: &str) {
             }
         });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_body_is_drawn_cut_with_a_note() {
+        assert_eq!(shown_body("{\"a\":1}"), "{\n  \"a\": 1\n}");
+        let long = "é".repeat(SHOWN_BODY_BYTES);
+        let shown = shown_body(&long);
+        let (head, note) = shown.split_once('\n').unwrap();
+        assert_eq!(head, "é".repeat(SHOWN_BODY_BYTES / 2));
+        assert_eq!(
+            note,
+            format!(
+                "… {} more bytes not shown here (the history entry and its exports keep them)",
+                SHOWN_BODY_BYTES
+            )
+        );
+    }
+}
