@@ -70,9 +70,12 @@ fn a_slow_reply_keeps_frames_coming_and_cancel_stops_it() {
     let sent_at = Instant::now();
     ui.click("Send");
     // Half a second of frames while the reply is pending: each one quick, the spinner up.
+    let (mut slowest, mut frames) = (Duration::ZERO, 0);
     while sent_at.elapsed() < Duration::from_millis(500) {
         let t0 = Instant::now();
         ui.harness.step();
+        slowest = slowest.max(t0.elapsed());
+        frames += 1;
         assert!(
             t0.elapsed() < FRAME_BOUND,
             "a frame took {:?}",
@@ -80,6 +83,10 @@ fn a_slow_reply_keeps_frames_coming_and_cancel_stops_it() {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+    println!(
+        "RELIABILITY ui frames_while_pending={frames} slowest_frame_ms={}",
+        slowest.as_millis()
+    );
     assert!(ui.harness.state().send.is_busy());
     assert!(
         ui.harness.query_by_label("Cancel").is_some(),
@@ -87,6 +94,10 @@ fn a_slow_reply_keeps_frames_coming_and_cancel_stops_it() {
     );
     ui.click("Cancel");
     step_until_status(&mut ui, "Not delivered: cancelled", Duration::from_secs(5));
+    println!(
+        "RELIABILITY ui cancelled_after_ms={}",
+        sent_at.elapsed().as_millis()
+    );
     assert!(
         sent_at.elapsed() < Duration::from_millis(1900),
         "the cancel did not wait for the slow reply: {:?}",
