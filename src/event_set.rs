@@ -1,6 +1,7 @@
 //! Event-set files: every format segment-spec.md lists, detected from the content, and the
 //! project's own format saved atomically (temporary file, flush, rename) without secrets.
 
+use crate::json_text;
 use serde_json::{Map, Value};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -128,20 +129,8 @@ pub fn open(path: &Path) -> Result<Loaded, SetError> {
 
 /// Detects the format of raw bytes, refusing invalid UTF-8 with its position.
 pub fn parse_bytes(bytes: &[u8]) -> Result<Loaded, SetError> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => parse(text),
-        Err(e) => {
-            let good = &bytes[..e.valid_up_to()];
-            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
-            let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-            let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
-            Err(syntax(
-                line,
-                column,
-                "the file is not valid UTF-8 text (event sets are JSON, which must be UTF-8)",
-            ))
-        }
-    }
+    let text = json_text::utf8(bytes).map_err(SetError::from)?;
+    parse(text)
 }
 
 /// Detects the format of a text and reads its events.
@@ -150,26 +139,53 @@ pub fn parse(text: &str) -> Result<Loaded, SetError> {
     if text.trim().is_empty() {
         return Err(syntax(1, 1, "the file is empty; it holds no events"));
     }
-    match serde_json::from_str::<Value>(text) {
-        Ok(doc) => from_document(doc),
-        Err(e) if e.to_string().starts_with("trailing characters") => parse_ndjson(text),
-        Err(e) => Err(json_error(&e, 0)),
-    }
+    let loaded = match serde_json::from_str::<Value>(text) {
+        Ok(doc) => from_document(doc)?,
+        Err(e) if e.to_string().starts_with("trailing characters") => {
+            return parse_ndjson(text);
+        }
+        Err(e) => return Err(json_text::from_serde(&e, 0).into()),
+    };
+    // How deep the events sit in the file: inside the array, or the object and its array.
+    let base = match loaded.format {
+        Format::Array => 1,
+        Format::Batch | Format::Own => 2,
+        Format::Single | Format::Ndjson => 0,
+    };
+    check_depth(&loaded.set.events, 0, text, base, 0)?;
+    Ok(loaded)
 }
 
-fn json_error(e: &serde_json::Error, line_offset: usize) -> SetError {
-    let msg = e.to_string();
-    // serde_json appends " at line L column C"; the position is reported separately.
-    let message = match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg,
+/// The first event nested deeper than [`json_text::MAX_EVENT_DEPTH`], as an error at the
+/// position where `text` (the text the event is in, its events `base` levels deep) goes too
+/// deep; `line_offset` places a line of a longer text.
+fn check_depth(
+    events: &[Value],
+    first: usize,
+    text: &str,
+    base: usize,
+    line_offset: usize,
+) -> Result<(), SetError> {
+    let max = json_text::MAX_EVENT_DEPTH;
+    let Some(i) = events.iter().position(|e| json_text::depth(e) > max) else {
+        return Ok(());
     };
-    let message = if message.contains("recursion limit") {
-        "the JSON is nested too deeply (more than 128 levels)".to_string()
-    } else {
-        message
-    };
-    syntax(e.line() + line_offset, e.column(), message)
+    let (line, column) = json_text::deep_position(text, base + max).unwrap_or((1, 1));
+    Err(syntax(
+        line + line_offset,
+        column,
+        format!(
+            "event {} is nested more than {max} levels deep; the console reads events up to {max} \
+             levels, so that it can always save them and read them back",
+            first + i + 1
+        ),
+    ))
+}
+
+impl From<json_text::JsonError> for SetError {
+    fn from(e: json_text::JsonError) -> SetError {
+        syntax(e.line, e.column, e.message)
+    }
 }
 
 fn looks_like_event(obj: &Map<String, Value>) -> bool {
@@ -298,7 +314,8 @@ fn parse_ndjson(text: &str) -> Result<Loaded, SetError> {
         if line.trim().is_empty() {
             continue;
         }
-        let v: Value = serde_json::from_str(line).map_err(|e| json_error(&e, i))?;
+        let v: Value = serde_json::from_str(line).map_err(|e| json_text::from_serde(&e, i))?;
+        check_depth(std::slice::from_ref(&v), events.len(), line, 0, i)?;
         events.push(v);
     }
     Ok(Loaded {
@@ -361,14 +378,51 @@ pub fn save(path: &Path, set: &EventSet, secrets: &[String]) -> Result<usize, Se
     Ok(masked)
 }
 
+/// The temporary files of [`write_atomic`] start with this.
+pub const TEMP_PREFIX: &str = ".segment-console-";
+/// A temporary file older than this belongs to a save that can no longer finish (the process
+/// was killed): every save takes well under it.
+pub const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Removes, from `dir`, the temporary files (`prefix`…`.tmp`) of saves killed before their
+/// rename, once they are older than [`STALE_TEMP_AGE`]; returns how many went. A younger one
+/// may be a save in progress in another process, and is left alone.
+pub fn sweep_stale_temps(dir: &Path, prefix: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let now = std::time::SystemTime::now();
+    let mut removed = 0;
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(prefix) && name.ends_with(".tmp")) {
+            continue;
+        }
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age >= STALE_TEMP_AGE);
+        if old && e.file_type().is_ok_and(|t| t.is_file()) && std::fs::remove_file(e.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Writes a temporary file beside `path`, flushes it to disk, then renames it over `path`.
+/// Leftovers of earlier saves that were killed midway are swept first.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    sweep_stale_temps(dir, TEMP_PREFIX);
     let mut tmp = tempfile::Builder::new()
-        .prefix(".segment-console-")
+        .prefix(TEMP_PREFIX)
         .suffix(".tmp")
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;

@@ -9,6 +9,7 @@ pub mod diff;
 pub mod event_set;
 pub mod export;
 pub mod history;
+pub mod json_text;
 pub mod paths;
 pub mod sandbox;
 pub mod settings_store;

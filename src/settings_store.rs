@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+/// The temporary files of a save start with this.
+pub const TEMP_PREFIX: &str = ".settings-";
+
 /// Settings files above this are refused: they cannot be the console's.
 const MAX_BYTES: u64 = 8 * 1024 * 1024;
 
@@ -209,14 +212,16 @@ fn read_doc(path: &Path) -> Result<Option<Doc>, StoreError> {
             size: bytes.len() as u64,
         });
     }
-    serde_json::from_slice(&bytes)
+    let broken = |e: crate::json_text::JsonError| StoreError::Broken {
+        path: path.to_path_buf(),
+        line: e.line,
+        column: e.column,
+        message: e.message,
+    };
+    let text = crate::json_text::utf8(&bytes).map_err(broken)?;
+    serde_json::from_str(text)
         .map(Some)
-        .map_err(|e| StoreError::Broken {
-            path: path.to_path_buf(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })
+        .map_err(|e| broken(crate::json_text::from_serde(&e, 0)))
 }
 
 fn free_backup_name(path: &Path) -> PathBuf {
@@ -243,8 +248,11 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    // A save killed before its rename leaves a temporary file holding the keys: removed here
+    // once it is surely abandoned.
+    crate::event_set::sweep_stale_temps(dir, TEMP_PREFIX);
     let mut tmp = tempfile::Builder::new()
-        .prefix(".settings-")
+        .prefix(TEMP_PREFIX)
         .suffix(".tmp")
         .tempfile_in(dir)?;
     #[cfg(unix)]

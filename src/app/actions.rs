@@ -8,7 +8,7 @@ use crate::event_set;
 use crate::export;
 use crate::history::Entry;
 use crate::spec::fill;
-use crate::transport::{Cancel, SendState, TransportOptions};
+use crate::transport::{Cancel, SendState};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -301,7 +301,7 @@ impl App {
                 self.services.send(
                     self.send_ticket,
                     requests,
-                    TransportOptions::single(),
+                    self.send_options.clone(),
                     cancel,
                     move |report| {
                         Entry::record(

@@ -224,7 +224,9 @@ fn field(
                 .add(egui::TextEdit::singleline(&mut text).hint_text("{\"X-Header\": \"value\"}"))
                 .labelled_by(label);
             if r.changed() {
-                match serde_json::from_str::<Value>(&text) {
+                // Bounded like an event: a settings file holding deeper JSON could not be
+                // read back, and would be moved aside as broken.
+                match crate::json_text::parse_event(&text) {
                     Ok(v) => settings.insert(spec.key.into(), v),
                     Err(_) if text.trim().is_empty() => settings.shift_remove(spec.key),
                     Err(_) => settings.insert(spec.key.into(), Value::String(text)),

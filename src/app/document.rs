@@ -47,18 +47,12 @@ pub fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into())
 }
 
+/// The editor's text as an event: JSON errors and too-deep nesting with line and column.
 fn parse(text: &str) -> Result<Value, ParseError> {
-    serde_json::from_str::<Value>(text).map_err(|e| {
-        let msg = e.to_string();
-        let message = match msg.rfind(" at line ") {
-            Some(i) => msg[..i].to_string(),
-            None => msg,
-        };
-        ParseError {
-            line: e.line().max(1),
-            column: e.column().max(1),
-            message,
-        }
+    crate::json_text::parse_event(text).map_err(|e| ParseError {
+        line: e.line,
+        column: e.column,
+        message: e.message,
     })
 }
 
@@ -165,7 +159,9 @@ impl Document {
         }
         self.remember();
         self.text = pretty(&v);
-        self.parsed = Ok(v);
+        // Read back rather than trusted: a value typed into a cell may nest the event deeper
+        // than an event may go, and the editor must then say where, as for typed text.
+        self.parsed = parse(&self.text);
         self.revision += 1;
         true
     }

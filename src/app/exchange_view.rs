@@ -4,6 +4,26 @@
 use super::theme::palette;
 use crate::transport::{Attempt, Exchange, SendReport};
 
+/// The most of a body drawn in the window: laying out a megabyte every frame would freeze it.
+pub const SHOWN_BODY_BYTES: usize = 32 * 1024;
+
+/// What the window draws of a body: pretty JSON when it is JSON and short enough, else its
+/// first [`SHOWN_BODY_BYTES`] with a note of what is left out.
+pub fn shown_body(text: &str) -> String {
+    if text.len() <= SHOWN_BODY_BYTES {
+        return pretty_body(text);
+    }
+    let mut cut = SHOWN_BODY_BYTES;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(
+        "{}\n… {} more bytes not shown here (the history entry and its exports keep them)",
+        text.get(..cut).unwrap_or_default(),
+        text.len() - cut
+    )
+}
+
 /// Pretty JSON when the text is JSON, else the text itself.
 pub fn pretty_body(text: &str) -> String {
     match serde_json::from_str::<serde_json::Value>(text) {
@@ -47,7 +67,7 @@ pub fn show_exchange(ui: &mut egui::Ui, ex: &Exchange, id: &str) {
                     ui.monospace(format!("{}: {}", h.name, h.value));
                 }
                 if let Some(b) = &ex.request.body {
-                    ui.monospace(pretty_body(b));
+                    ui.monospace(shown_body(b));
                 }
             });
         let n = ex.attempts.len();
@@ -110,7 +130,28 @@ fn attempt(ui: &mut egui::Ui, a: &Attempt, k: usize, n: usize, id: &str) {
                 if b.encoding.is_some() {
                     ui.weak("(binary body, kept as base64)");
                 }
-                ui.monospace(pretty_body(&b.text));
+                ui.monospace(shown_body(&b.text));
             }
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_body_is_drawn_cut_with_a_note() {
+        assert_eq!(shown_body("{\"a\":1}"), "{\n  \"a\": 1\n}");
+        let long = "é".repeat(SHOWN_BODY_BYTES);
+        let shown = shown_body(&long);
+        let (head, note) = shown.split_once('\n').unwrap();
+        assert_eq!(head, "é".repeat(SHOWN_BODY_BYTES / 2));
+        assert_eq!(
+            note,
+            format!(
+                "… {} more bytes not shown here (the history entry and its exports keep them)",
+                SHOWN_BODY_BYTES
+            )
+        );
+    }
 }

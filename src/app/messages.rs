@@ -5,6 +5,39 @@ use super::{App, SandboxState};
 use crate::export;
 use crate::transport::SendState;
 
+/// What went wrong with a send, in words: the first request that did not succeed, its last
+/// reply or failure, the wait the partner asked for, and how many attempts were made.
+pub fn failure_in_words(report: &crate::transport::SendReport) -> Option<String> {
+    let ex = report.exchanges.iter().find(|e| !e.succeeded())?;
+    if ex.cancelled {
+        return Some("cancelled; nothing more was sent".into());
+    }
+    let last = ex.last()?;
+    let mut text = match (&last.error, last.status) {
+        (Some(e), _) => e.to_string(),
+        (None, Some(code)) => {
+            let reason = match code {
+                429 => "the partner is rate limiting",
+                500..=599 => "the partner failed",
+                400..=499 => "the partner refused the request",
+                _ => "not a success",
+            };
+            format!("{code} {} ({reason})", last.status_text)
+        }
+        (None, None) => "no reply".into(),
+    };
+    if let Some(ms) = last.retry_after_ms {
+        text.push_str(&format!(
+            "; it asks to retry after {:.0} s",
+            (ms as f64 / 1000.0).ceil()
+        ));
+    }
+    if ex.attempts.len() > 1 {
+        text.push_str(&format!(", after {} attempts", ex.attempts.len()));
+    }
+    Some(text)
+}
+
 impl App {
     pub(super) fn take_messages(&mut self, ctx: &egui::Context) {
         while let Ok(m) = self.services.rx.try_recv() {
@@ -33,10 +66,16 @@ impl App {
                 self.send_cancel = None;
                 match entry {
                     Ok(e) => {
-                        self.set_status(
-                            format!("Sent: {} in {ms} ms (history #{}).", e.status_text(), e.id),
-                            !matches!(class, crate::transport::StatusClass::Success),
-                        );
+                        let ok = matches!(class, crate::transport::StatusClass::Success);
+                        let text = match self.send.report().and_then(failure_in_words) {
+                            Some(why) if !ok => {
+                                format!("Not delivered: {why} ({ms} ms, history #{}).", e.id)
+                            }
+                            _ => {
+                                format!("Sent: {} in {ms} ms (history #{}).", e.status_text(), e.id)
+                            }
+                        };
+                        self.set_status(text, !ok);
                         self.last_sent = Some(e);
                     }
                     Err(e) => self.set_status(

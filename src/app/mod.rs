@@ -99,6 +99,8 @@ pub struct App {
     pub send: SendState,
     send_ticket: u64,
     send_cancel: Option<Cancel>,
+    /// How one send goes (timeout, reply cap); tests shorten the timeout.
+    pub send_options: crate::transport::TransportOptions,
     /// The history entry of the last finished send, shown as the response.
     pub last_sent: Option<Entry>,
     pub history: history_pane::HistoryPane,
@@ -165,6 +167,7 @@ impl App {
             send: SendState::Building,
             send_ticket: 0,
             send_cancel: None,
+            send_options: crate::transport::TransportOptions::single(),
             last_sent: None,
             history: Default::default(),
             palette_open: false,

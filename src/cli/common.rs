@@ -1,8 +1,12 @@
 //! What the subcommands share: reading settings files and naming destinations.
 
 use segment_console::destinations::{self, Destination, Mode, Settings};
+use segment_console::json_text;
 use serde_json::Value;
+use std::io::Read;
 use std::path::Path;
+
+const MAX_SETTINGS_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Finds a destination by id, or says which ids exist.
 pub fn destination(id: &str) -> Result<&'static dyn Destination, String> {
@@ -21,9 +25,20 @@ pub fn settings_for(path: Option<&Path>, dest_id: &str) -> Result<Settings, Stri
     let Some(path) = path else {
         return Ok(Settings::new());
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read settings file {}: {e}", path.display()))?;
-    let doc: Value = serde_json::from_str(&text)
+    let cannot = |e: std::io::Error| format!("cannot read settings file {}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    // A settings file is a few lines; a huge one is a wrong path, refused before it is read.
+    let mut bytes = Vec::new();
+    file.take(MAX_SETTINGS_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_SETTINGS_BYTES {
+        return Err(format!(
+            "settings file {} is larger than {MAX_SETTINGS_BYTES} bytes; it cannot be a settings file",
+            path.display()
+        ));
+    }
+    let doc: Value = json_text::parse_bytes(&bytes)
         .map_err(|e| format!("settings file {} is not valid JSON: {e}", path.display()))?;
     let Value::Object(all) = doc else {
         return Err(format!(

@@ -14,7 +14,8 @@ pub struct SandboxArgs {
     pub port: u16,
     /// A fault in force from the start, repeatable: salesmachine:status:503:3,
     /// salesmachine:status:429:2:30 (Retry-After 30), skalin:latency:200, webhook:drop:1,
-    /// freshmarketer:failrate:0.2[:503], salesmachine:ratelimit.
+    /// freshmarketer:failrate:0.2[:503], webhook:bigbody:104857600[:COUNT] (a 100 MiB reply),
+    /// salesmachine:ratelimit.
     #[arg(long = "fault", value_name = "DEST:KIND[:ARG]", value_parser = sandbox::parse_spec)]
     pub faults: Vec<(String, Fault)>,
     /// The API key every destination accepts.

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 /// Reads the command line's `DEST:KIND[:ARG...]`:
 /// `salesmachine:status:503:3`, `salesmachine:status:429:2:30` (count 2, Retry-After 30),
-/// `skalin:latency:200`, `webhook:drop:1`, `salesmachine:ratelimit`,
+/// `skalin:latency:200`, `webhook:drop:1`, `webhook:bigbody:104857600` (a 100 MiB reply),
+/// `salesmachine:ratelimit`,
 /// `freshmarketer:failrate:0.2` (status 500) or `freshmarketer:failrate:0.2:503`.
 pub fn parse_spec(spec: &str) -> Result<(String, Fault), String> {
     let parts: Vec<&str> = spec.split(':').collect();
@@ -50,18 +51,22 @@ pub fn parse_spec(spec: &str) -> Result<(String, Fault), String> {
         ("drop", rest) if rest.len() <= 1 => Fault::Drop {
             count: count(rest.first())?,
         },
+        ("bigbody", [bytes, rest @ ..]) if rest.len() <= 1 => Fault::LargeBody {
+            bytes: num(bytes, "size")?,
+            count: count(rest.first())?,
+        },
         ("ratelimit", []) => Fault::RateLimit(true),
         ("ratelimit", ["on"]) => Fault::RateLimit(true),
         ("ratelimit", ["off"]) => Fault::RateLimit(false),
-        ("latency" | "status" | "failrate" | "drop" | "ratelimit", _) => {
+        ("latency" | "status" | "failrate" | "drop" | "bigbody" | "ratelimit", _) => {
             return Err(bad(
                 "wrong arguments; use latency:MS, status:CODE[:COUNT[:RETRY_AFTER]], \
-                 failrate:RATE[:CODE], drop[:COUNT] or ratelimit[:on|off]",
+                 failrate:RATE[:CODE], drop[:COUNT], bigbody:BYTES[:COUNT] or ratelimit[:on|off]",
             ));
         }
         (other, _) => {
             return Err(bad(&format!(
-                "unknown kind \"{other}\"; use latency, status, failrate, drop or ratelimit"
+                "unknown kind \"{other}\"; use latency, status, failrate, drop, bigbody or ratelimit"
             )));
         }
     };
@@ -72,7 +77,8 @@ pub fn parse_spec(spec: &str) -> Result<(String, Fault), String> {
 /// Reads the body of `POST /_sandbox/faults`:
 /// `{"destination": "salesmachine", "kind": "status", "code": 429, "count": 2, "retryAfter": 1}`,
 /// `{"kind": "latency", "ms": 200}`, `{"kind": "failrate", "rate": 0.2, "code": 500}`,
-/// `{"kind": "drop", "count": 1}`, `{"kind": "ratelimit", "on": true}`.
+/// `{"kind": "drop", "count": 1}`, `{"kind": "bigbody", "bytes": 104857600, "count": 1}`,
+/// `{"kind": "ratelimit", "on": true}`.
 /// `count` defaults to 1, a failure rate's `code` to 500, `on` to true.
 pub fn parse_json(v: &Value) -> Result<(String, Fault), String> {
     let Value::Object(o) = v else {
@@ -121,6 +127,10 @@ pub fn parse_json(v: &Value) -> Result<(String, Fault), String> {
             code: code(Some(500))?,
         },
         "drop" => Fault::Drop { count: count()? },
+        "bigbody" => Fault::LargeBody {
+            bytes: uint("bytes")?.ok_or("\"bytes\" is required for a bigbody fault")?,
+            count: count()?,
+        },
         "ratelimit" => Fault::RateLimit(match o.get("on") {
             None => true,
             Some(Value::Bool(b)) => *b,
@@ -128,7 +138,7 @@ pub fn parse_json(v: &Value) -> Result<(String, Fault), String> {
         }),
         other => {
             return Err(format!(
-                "unknown kind \"{other}\"; use latency, status, failrate, drop or ratelimit"
+                "unknown kind \"{other}\"; use latency, status, failrate, drop, bigbody or ratelimit"
             ));
         }
     };
@@ -168,6 +178,15 @@ mod tests {
         assert_eq!(
             parse_json(&json!({"destination": "skalin", "kind": "latency", "ms": 200})).unwrap(),
             parse_spec("skalin:latency:200").unwrap()
+        );
+        assert_eq!(
+            parse_json(&json!({"destination": "webhook", "kind": "bigbody", "bytes": 5000}))
+                .unwrap(),
+            parse_spec("webhook:bigbody:5000:1").unwrap()
+        );
+        assert_eq!(
+            parse_spec("webhook:bigbody:0").unwrap_err(),
+            "fault \"webhook:bigbody:0\": a bigbody fault's size must be 1 to 68719476736 bytes, not 0"
         );
     }
 

@@ -24,6 +24,9 @@ pub const RATE_LIMIT_WINDOW: Duration = Duration::from_secs(300);
 
 const PPM: u32 = 1_000_000;
 
+/// The largest reply body a fault may send: 64 GiB, far beyond any client's cap.
+pub const MAX_LARGE_BODY: u64 = 64 * 1024 * 1024 * 1024;
+
 /// One fault, as the Rust API, the command line and `POST /_sandbox/faults` set it. Setting a
 /// fault replaces the destination's fault of the same kind; different kinds combine.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,6 +43,9 @@ pub enum Fault {
     FailureRate { rate: f64, code: u16 },
     /// The next `count` requests have their connection closed without any reply.
     Drop { count: u32 },
+    /// The next `count` requests get a 200 whose body is `bytes` long (made up as it is sent),
+    /// to test a client's cap on replies.
+    LargeBody { bytes: u64, count: u32 },
     /// Salesmachine only: enforce its rate limit (900 requests per 300 s per token) or stop.
     RateLimit(bool),
 }
@@ -74,6 +80,17 @@ impl Fault {
             Fault::Drop { count } if *count == 0 => {
                 Err("a drop fault needs a count of at least 1".into())
             }
+            Fault::LargeBody { bytes, count } => {
+                if *count == 0 {
+                    Err("a bigbody fault needs a count of at least 1".into())
+                } else if !(1..=MAX_LARGE_BODY).contains(bytes) {
+                    Err(format!(
+                        "a bigbody fault's size must be 1 to {MAX_LARGE_BODY} bytes, not {bytes}"
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
             Fault::RateLimit(_) if dest != "salesmachine" => Err(format!(
                 "only salesmachine has a rate limit to switch on, not {dest}"
             )),
@@ -98,6 +115,7 @@ pub enum Action {
     Pass,
     Drop,
     Status { code: u16, retry_after: Option<u64> },
+    LargeBody { bytes: u64 },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -130,6 +148,8 @@ struct DestFaults {
     status: Option<StatusFault>,
     failure: Option<FailureFault>,
     drops: u32,
+    /// Size and remaining count of the bigbody fault.
+    large_body: Option<(u64, u32)>,
     rate_limit: Option<Windows>,
 }
 
@@ -139,6 +159,7 @@ impl DestFaults {
             && self.status.is_none()
             && self.failure.is_none()
             && self.drops == 0
+            && self.large_body.is_none()
             && self.rate_limit.is_none()
     }
 
@@ -161,6 +182,12 @@ impl DestFaults {
         }
         if self.drops > 0 {
             out.insert("drop".into(), json!({"remaining": self.drops}));
+        }
+        if let Some((bytes, remaining)) = self.large_body {
+            out.insert(
+                "bigBody".into(),
+                json!({"bytes": bytes, "remaining": remaining}),
+            );
         }
         if self.rate_limit.is_some() {
             out.insert("rateLimit".into(), json!(true));
@@ -202,6 +229,7 @@ impl FaultBook {
                 });
             }
             Fault::Drop { count } => entry.drops = count,
+            Fault::LargeBody { bytes, count } => entry.large_body = Some((bytes, count)),
             Fault::RateLimit(on) => entry.rate_limit = on.then(Windows::new),
         }
         if entry.is_empty() {
@@ -228,7 +256,7 @@ impl FaultBook {
     }
 
     /// Decides the fate of one request to `dest`, using up one unit of any counted fault.
-    /// A drop comes before a fixed status, which comes before the failure rate.
+    /// A drop comes before a fixed status, then a large body, then the failure rate.
     pub fn decide(&mut self, dest: &str) -> Decision {
         let Some(f) = self.by_dest.get_mut(dest) else {
             return Decision {
@@ -248,6 +276,13 @@ impl FaultBook {
             };
             if s.remaining == 0 {
                 f.status = None;
+            }
+            action
+        } else if let Some((bytes, remaining)) = f.large_body.as_mut() {
+            let action = Action::LargeBody { bytes: *bytes };
+            *remaining = remaining.saturating_sub(1);
+            if *remaining == 0 {
+                f.large_body = None;
             }
             action
         } else if let Some(fr) = f.failure.as_mut() {

@@ -7,6 +7,7 @@ mod control;
 mod fault_spec;
 pub mod faults;
 mod freshworks;
+mod padding;
 mod salesmachine;
 mod segment_webhook;
 mod server;

@@ -317,6 +317,14 @@ async fn fault_layer(AxState(s): AxState<SharedRef>, req: Request, next: Next) -
                 None => reply,
             })
         }
+        Action::LargeBody { bytes } => Some(
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                axum::body::Body::new(super::padding::Padding::new(bytes)),
+            )
+                .into_response(),
+        ),
         Action::Pass => {
             by_fault = false;
             Some(next.run(req).await)
