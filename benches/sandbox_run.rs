@@ -1,0 +1,147 @@
+//! A batch run of 10,000 events against the embedded sandbox, as `segment-console run` does
+//! it, in process: the library's `BatchRun` on a two-worker tokio runtime (the one `run`
+//! builds), the sandbox started on that runtime on 127.0.0.1 port 0, a new history in a
+//! temporary folder for each run, concurrency 8. The timed part is from spawning the run to
+//! its summary (every result committed to the history on disk); starting the sandbox and
+//! opening the history are not timed.
+//!
+//! Target (issue 8): at least 3,000 events per second on two cores with concurrency 8.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use criterion::{Criterion, Throughput};
+use segment_console::batch::{BatchJob, BatchRun, BatchSummary, DEFAULT_CONCURRENCY};
+use segment_console::destinations::{self, Target};
+use segment_console::history::History;
+use segment_console::sandbox::{Sandbox, SandboxConfig};
+use segment_console::transport::Transport;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const GROUP: &str = "sandbox_run";
+const DESTINATION: &str = "salesmachine";
+
+/// `n` events: the tour's events Salesmachine accepts, repeated with distinct users so that
+/// every user sends the tour in order (the run keeps one user's events in order).
+fn events(n: usize) -> Vec<Value> {
+    let tour = support::tour();
+    let Some(dest) = destinations::find(DESTINATION) else {
+        panic!("bench setup: no destination {DESTINATION}");
+    };
+    let accepted: Vec<Value> = tour
+        .into_iter()
+        .filter(|e| {
+            e.get("type")
+                .and_then(Value::as_str)
+                .and_then(segment_console::spec::CallType::parse)
+                .is_some_and(|c| dest.accepts(c))
+        })
+        .collect();
+    (0..n).map(|i| support::varied_event(&accepted, i)).collect()
+}
+
+/// One run, timed from spawn to summary.
+fn one_run(rt: &tokio::runtime::Runtime, events: Vec<Value>) -> (Duration, BatchSummary) {
+    let Some(dest) = destinations::find(DESTINATION) else {
+        panic!("bench setup: no destination {DESTINATION}");
+    };
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("bench setup: no temporary folder: {e}"),
+    };
+    rt.block_on(async {
+        let sandbox = match Sandbox::start(SandboxConfig::default()).await {
+            Ok(s) => s,
+            Err(e) => panic!("bench setup: the sandbox does not start: {e}"),
+        };
+        let history = match History::open(&dir.path().join("history.sqlite3")) {
+            Ok(h) => h,
+            Err(e) => panic!("bench setup: {e}"),
+        };
+        let transport = match Transport::new() {
+            Ok(t) => t,
+            Err(e) => panic!("bench setup: {e}"),
+        };
+        let mut job = BatchJob::new(
+            dest,
+            support::settings(DESTINATION),
+            dest.default_mode(),
+            Target::Sandbox {
+                base: sandbox.base_url(),
+            },
+            events,
+        );
+        job.concurrency = DEFAULT_CONCURRENCY;
+        let t = Instant::now();
+        let run = BatchRun::spawn(&tokio::runtime::Handle::current(), job, transport, history);
+        let summary = match run.finish().await {
+            Ok(s) => s,
+            Err(e) => panic!("the run ended without a summary: {e}"),
+        };
+        let took = t.elapsed();
+        sandbox.shutdown().await;
+        (took, summary)
+    })
+}
+
+fn main() {
+    let n = if support::test_mode() { 200 } else { 10_000 };
+    // The runtime `segment-console run` builds.
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => panic!("bench setup: no runtime: {e}"),
+    };
+    let events = events(n);
+    // Every event must be delivered, or the figure would measure failures.
+    let (took, check) = one_run(&rt, events.clone());
+    let p = &check.progress;
+    assert_eq!(
+        (p.delivered, p.problems(), check.history_error.as_deref()),
+        (n, 0, None),
+        "every event is delivered and recorded: {p}"
+    );
+
+    let mut c = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(100))
+        .measurement_time(Duration::from_secs(20))
+        .configure_from_args();
+    {
+        let mut g = c.benchmark_group(GROUP);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function("salesmachine_10k_c8", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    total += one_run(&rt, events.clone()).0;
+                }
+                total
+            })
+        });
+        g.finish();
+    }
+    c.final_summary();
+    if support::test_mode() {
+        return;
+    }
+    println!(
+        "\nSUMMARY sandbox_run: {n} {DESTINATION} events, concurrency {DEFAULT_CONCURRENCY}, 2 runtime workers; first run {:.2} s ({p})",
+        took.as_secs_f64()
+    );
+    match support::median_ns(GROUP, "salesmachine_10k_c8") {
+        Some(m) => {
+            let rate = n as f64 * 1e9 / m;
+            println!(
+                "  median run {:.2} s, {rate:.0} events/s; target >= 3000 events/s ({})",
+                m / 1e9,
+                if rate >= 3000.0 { "met" } else { "MISSED" }
+            );
+        }
+        None => println!("  (no estimate found)"),
+    }
+}
