@@ -151,24 +151,27 @@ fn main() {
         Err(e) => panic!("bench setup: no runtime: {e}"),
     };
     let picker: Arc<dyn FilePicker> = Arc::new(NoFiles);
-    let mut h: Harness<'static, App> = Harness::builder()
-        .with_size([WIDTH, HEIGHT])
-        .build_eframe(move |cc| {
-            App::new(
-                cc,
-                AppOptions {
-                    dirs,
-                    runtime: rt,
-                    picker,
-                    smoke: None,
-                },
-            )
-        });
+    let mut h: Harness<'static, App> =
+        Harness::builder()
+            .with_size([WIDTH, HEIGHT])
+            .build_eframe(move |cc| {
+                App::new(
+                    cc,
+                    AppOptions {
+                        dirs,
+                        runtime: rt,
+                        picker,
+                        smoke: None,
+                    },
+                )
+            });
     wait_for(&mut h, "the sandbox", |a| a.sandbox_base().is_some());
     wait_for(&mut h, "the history count", |a| {
         a.history.total == Some(entries)
     });
-    wait_for(&mut h, "the first history page", |a| !a.history.rows.is_empty());
+    wait_for(&mut h, "the first history page", |a| {
+        !a.history.rows.is_empty()
+    });
 
     let event = big_event(event_bytes);
     h.state_mut().doc.replace(&event);

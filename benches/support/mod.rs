@@ -78,14 +78,8 @@ pub fn history_entries(n: usize) -> Vec<Entry> {
             let (dest, s, secrets) = &configs[i % configs.len()];
             let event = varied_event(&tour, i);
             let at = base + chrono::Duration::seconds(i as i64);
-            let outcome = destinations::translate(
-                *dest,
-                &event,
-                s,
-                dest.default_mode(),
-                &target,
-                at,
-            );
+            let outcome =
+                destinations::translate(*dest, &event, s, dest.default_mode(), &target, at);
             let report = (!outcome.requests.is_empty()).then(|| {
                 let status = match i % 100 {
                     7 | 27 | 47 | 67 | 87 => 500,
@@ -139,7 +133,11 @@ fn reply(at: DateTime<Utc>, status: u16, i: usize) -> Attempt {
         .into(),
         http_version: "HTTP/1.1".into(),
         headers: Vec::new(),
-        body: Some(CapturedBody::capture(body.as_bytes(), body.len() as u64, &[])),
+        body: Some(CapturedBody::capture(
+            body.as_bytes(),
+            body.len() as u64,
+            &[],
+        )),
         headers_ms: Some(3),
         elapsed_ms: 4 + (i % 40) as u64,
         error: None,
