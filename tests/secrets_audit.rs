@@ -306,6 +306,11 @@ fn keys_are_only_in_the_settings_file_and_where_revealed() {
         );
     }
     assert!(searched >= 8, "{names:?}");
+    println!(
+        "RELIABILITY secrets files_searched={searched} outputs_searched={} forms_per_key={}",
+        outputs.len(),
+        forms().len() / 3
+    );
     assert!(leaks.is_empty(), "keys leaked:\n{}", leaks.join("\n"));
 }
 

@@ -224,12 +224,9 @@ fn field(
                 .add(egui::TextEdit::singleline(&mut text).hint_text("{\"X-Header\": \"value\"}"))
                 .labelled_by(label);
             if r.changed() {
-                // Bounded like an event: a settings file holding deeper JSON could not be
-                // read back, and would be moved aside as broken.
-                match crate::json_text::parse_event(&text) {
-                    Ok(v) => settings.insert(spec.key.into(), v),
-                    Err(_) if text.trim().is_empty() => settings.shift_remove(spec.key),
-                    Err(_) => settings.insert(spec.key.into(), Value::String(text)),
+                match map_value(&text) {
+                    Some(v) => settings.insert(spec.key.into(), v),
+                    None => settings.shift_remove(spec.key),
                 };
                 return true;
             }
@@ -275,5 +272,35 @@ fn field(
             });
             changed
         }
+    }
+}
+
+/// What a JSON-valued setting holds once typed: the JSON, or the text itself when it is not
+/// JSON (the settings check then says why), `None` when empty. Bounded like an event: deeper
+/// JSON would make a settings file that cannot be read back, and would be moved aside.
+pub fn map_value(text: &str) -> Option<Value> {
+    match crate::json_text::parse_event(text) {
+        Ok(v) => Some(v),
+        Err(_) if text.trim().is_empty() => None,
+        Err(_) => Some(Value::String(text.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod map_value_tests {
+    use super::*;
+
+    #[test]
+    fn json_text_or_the_text_itself_never_deeper_than_an_event() {
+        assert_eq!(
+            map_value("{\"X-Team\": \"growth\"}"),
+            Some(serde_json::json!({"X-Team": "growth"}))
+        );
+        assert_eq!(map_value("  "), None);
+        assert_eq!(map_value("{broken"), Some(Value::String("{broken".into())));
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(map_value(&deep), Some(Value::String(deep.clone())));
+        let too_deep = format!("{}{}", "[".repeat(65), "]".repeat(65));
+        assert_eq!(map_value(&too_deep), Some(Value::String(too_deep.clone())));
     }
 }
