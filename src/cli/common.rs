@@ -1,6 +1,6 @@
 //! What the subcommands share: reading settings files and naming destinations.
 
-use segment_console::destinations::{self, Destination, Mode, Settings};
+use segment_console::destinations::{self, Destination, Mode, Settings, Target};
 use segment_console::json_text;
 use serde_json::Value;
 use std::io::Read;
@@ -71,4 +71,27 @@ pub fn mode(dest: &dyn Destination, asked: Option<&str>) -> Result<Mode, String>
                 modes.join(" or ")
             )
         })
+}
+
+/// Every problem with the settings for this mode and target, in one message (exit code 2).
+pub fn check_settings(
+    dest: &dyn Destination,
+    settings: &Settings,
+    mode: Mode,
+    target: &Target,
+) -> Result<(), String> {
+    let bad: Vec<String> =
+        destinations::settings::check(dest.settings_schema(), settings, mode, target)
+            .into_iter()
+            .map(|f| format!("{}: {}", f.path, f.message))
+            .collect();
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid settings for {}: {}",
+            dest.id(),
+            bad.join("; ")
+        ))
+    }
 }

@@ -8,7 +8,7 @@ use clap::Args;
 use segment_console::batch::{
     self, BatchJob, BatchRun, BatchSummary, EventResult, MAX_CONCURRENCY, Progress, Verdict,
 };
-use segment_console::destinations::{self, Destination, Mode, Settings, Target};
+use segment_console::destinations::{Destination, Mode, Settings, Target};
 use segment_console::event_set;
 use segment_console::history::History;
 use segment_console::paths::DataDirs;
@@ -154,18 +154,7 @@ fn prepare(a: &RunArgs) -> Result<Plan, String> {
     let check_target = target.clone().unwrap_or(Target::Sandbox {
         base: "http://127.0.0.1".into(),
     });
-    let bad: Vec<String> =
-        destinations::settings::check(dest.settings_schema(), &settings, mode, &check_target)
-            .into_iter()
-            .map(|f| format!("{}: {}", f.path, f.message))
-            .collect();
-    if !bad.is_empty() {
-        return Err(format!(
-            "invalid settings for {}: {}",
-            dest.id(),
-            bad.join("; ")
-        ));
-    }
+    common::check_settings(dest, &settings, mode, &check_target)?;
     if let Some(junit) = &a.junit {
         let dir = junit.parent().filter(|d| !d.as_os_str().is_empty());
         if dir.is_some_and(|d| !d.is_dir()) {

@@ -52,18 +52,7 @@ fn translate(a: &TranslateArgs) -> Result<String, String> {
     let settings = common::settings_for(a.settings.as_deref(), dest.id())?;
     let mode = common::mode(dest, a.mode.as_deref())?;
     let target = Target::parse(&a.target, &a.sandbox_url)?;
-    let bad: Vec<String> =
-        destinations::settings::check(dest.settings_schema(), &settings, mode, &target)
-            .into_iter()
-            .map(|f| format!("{}: {}", f.path, f.message))
-            .collect();
-    if !bad.is_empty() {
-        return Err(format!(
-            "invalid settings for {}: {}",
-            dest.id(),
-            bad.join("; ")
-        ));
-    }
+    common::check_settings(dest, &settings, mode, &target)?;
     let now = chrono::Utc::now();
     let results: Vec<serde_json::Value> = loaded
         .set
