@@ -38,7 +38,9 @@ fn events(n: usize) -> Vec<Value> {
                 .is_some_and(|c| dest.accepts(c))
         })
         .collect();
-    (0..n).map(|i| support::varied_event(&accepted, i)).collect()
+    (0..n)
+        .map(|i| support::varied_event(&accepted, i))
+        .collect()
 }
 
 /// One run, timed from spawn to summary.

@@ -40,8 +40,7 @@ fn translate_all(
     let mut bytes = 0;
     for t in texts {
         let v: Value = serde_json::from_str(black_box(t)).unwrap_or(Value::Null);
-        let out =
-            destinations::translate(dest, &v, settings, dest.default_mode(), target, now);
+        let out = destinations::translate(dest, &v, settings, dest.default_mode(), target, now);
         for r in &out.requests {
             bytes += r.body_bytes().len();
         }
@@ -135,7 +134,11 @@ fn summary(texts: &[String]) {
     println!(
         "  target ratio <= 3.00x: worst {worst:.2}x ({}); target >= 200000 events/s: slowest {slowest:.0} ({})",
         if worst <= 3.0 { "met" } else { "MISSED" },
-        if slowest >= 200_000.0 { "met" } else { "MISSED" },
+        if slowest >= 200_000.0 {
+            "met"
+        } else {
+            "MISSED"
+        },
     );
 }
 
