@@ -176,10 +176,12 @@ impl Window {
                 let Bare {
                     ctx, app, frame, ..
                 } = &mut **b;
-                let out = ctx.run_ui(input, |ui| {
+                let mut out = ctx.run_ui(input, |ui| {
                     eframe::App::logic(app, ui.ctx(), frame);
                     eframe::App::ui(app, ui, frame);
                 });
+                // No GPU here: the font atlas updates a renderer would upload are dropped.
+                out.textures_delta.clear();
                 (out.shapes, out.pixels_per_point, ctx.clone())
             }),
         }
