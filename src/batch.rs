@@ -337,27 +337,50 @@ async fn run(
     }
 }
 
+/// Events one worker may have sent whose entries are still waiting for the disk. Waiting for
+/// each commit (an fsync, milliseconds on many disks) before the next send would make the
+/// disk, not the partner, set the pace: with eight workers, at most eight entries per commit.
+/// Sending on while earlier entries are committed lets the writer commit many at once; the
+/// bound makes a slow disk hold the workers back rather than fill memory.
+const AHEAD: usize = 16;
+
 /// One worker: takes a user's events and sends them in order, until no user is left or the
-/// run is cancelled.
+/// run is cancelled. Each event is counted and reported once its entry is on disk, in order.
 async fn work(s: &Shared, writer: &Writer) -> Vec<EventResult> {
-    let mut out = Vec::new();
-    while !s.cancel.is_cancelled() {
-        let Some(group) = s.next_group() else { break };
-        for index in group {
-            if s.cancel.is_cancelled() {
-                break;
-            }
-            if let Some(r) = one(s, writer, index).await {
-                out.push(r);
+    let (sent_tx, mut sent_rx) = mpsc::channel::<(EventResult, writer::Pending)>(AHEAD);
+    let send = async move {
+        'users: while !s.cancel.is_cancelled() {
+            let Some(group) = s.next_group() else { break };
+            for index in group {
+                if s.cancel.is_cancelled() {
+                    break 'users;
+                }
+                if let Some(sent) = send_one(s, writer, index).await
+                    && sent_tx.send(sent).await.is_err()
+                {
+                    break 'users;
+                }
             }
         }
-    }
-    out
+    };
+    let record = async {
+        let mut out = Vec::new();
+        while let Some((result, pending)) = sent_rx.recv().await {
+            out.push(record(s, result, pending).await);
+        }
+        out
+    };
+    tokio::join!(send, record).1
 }
 
-/// Translates, sends, records one event. `None` when the run was cancelled before anything of
-/// it was sent: such an event is "not run", like those never started.
-async fn one(s: &Shared, writer: &Writer, index: usize) -> Option<EventResult> {
+/// Translates and sends one event and hands its entry to the writer. `None` when the run was
+/// cancelled before anything of it was sent: such an event is "not run", like those never
+/// started.
+async fn send_one(
+    s: &Shared,
+    writer: &Writer,
+    index: usize,
+) -> Option<(EventResult, writer::Pending)> {
     let event = s.event(index);
     let now = Utc::now();
     let outcome =
@@ -386,8 +409,13 @@ async fn one(s: &Shared, writer: &Writer, index: usize) -> Option<EventResult> {
         &s.secrets,
         now,
     );
-    let mut result = EventResult::of(index, event, &outcome, report.as_ref());
-    match writer.write(entry).await {
+    let result = EventResult::of(index, event, &outcome, report.as_ref());
+    Some((result, writer.submit(entry)))
+}
+
+/// Once the event's entry is committed (or could not be): counts it and reports it.
+async fn record(s: &Shared, mut result: EventResult, pending: writer::Pending) -> EventResult {
+    match pending.committed().await {
         Ok(id) => {
             result.history_id = Some(id);
             s.progress.send_modify(|p| p.count(result.verdict));
@@ -410,7 +438,7 @@ async fn one(s: &Shared, writer: &Writer, index: usize) -> Option<EventResult> {
     }
     let _ = s.results.send(result.clone());
     s.wake();
-    Some(result)
+    result
 }
 
 /// A poisoned lock only means a worker panicked mid-update; the data is still usable.

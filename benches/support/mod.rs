@@ -59,7 +59,7 @@ pub fn varied_event(tour: &[Value], i: usize) -> Value {
 }
 
 /// `n` history entries as the window and `run` record them: every destination in turn, the
-/// real translation, a reply per request (one in twenty a 500, one in fifty a 429 retried).
+/// real translation, a reply per request (a 500 for one user in twenty, a 429 for one in fifty).
 pub fn history_entries(n: usize) -> Vec<Entry> {
     let tour = tour();
     let dests = destinations::registry();
@@ -81,9 +81,12 @@ pub fn history_entries(n: usize) -> Vec<Entry> {
             let outcome =
                 destinations::translate(*dest, &event, s, dest.default_mode(), &target, at);
             let report = (!outcome.requests.is_empty()).then(|| {
-                let status = match i % 100 {
-                    7 | 27 | 47 | 67 | 87 => 500,
-                    13 | 63 => 429,
+                // Failures hit whole users (a partner down for a while): one in twenty
+                // users gets 500s, one in fifty 429s.
+                let user = i / tour.len();
+                let status = match (user % 20, user % 50) {
+                    (3, _) => 500,
+                    (_, 11) => 429,
                     _ => 200,
                 };
                 SendReport {

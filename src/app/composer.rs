@@ -5,6 +5,12 @@ use super::command::{Action, Command};
 use super::document::{Document, container, form_fields};
 use crate::spec::CallType;
 
+/// A value longer than this (as text) is not edited in its row but in the JSON editor: a
+/// one-line text field holding a huge value (an order's thousands of line items) would cost
+/// every frame what laying out, painting and describing the whole value to AccessKit costs,
+/// and could not be read on one line anyway.
+const ROW_VALUE_MAX: usize = 4_096;
+
 /// Rows of the key-value editor while the user edits them (so a half-typed key survives frames).
 #[derive(Default)]
 pub struct KvEditor {
@@ -134,15 +140,32 @@ fn kv_editor(ui: &mut egui::Ui, doc: &mut Document, kv: &mut KvEditor, name: &'s
                     )
                     .on_hover_text(format!("{name} key {}", i + 1))
                     .changed();
-                changed |= ui
-                    .add_sized(
+                if v.len() > ROW_VALUE_MAX {
+                    // The row keeps the value's text, so editing other rows writes it back
+                    // unchanged.
+                    ui.add_sized(
                         [value_w, 20.0],
-                        egui::TextEdit::singleline(v)
-                            .id_salt(("kv-value", i))
-                            .hint_text("value"),
+                        egui::Label::new(
+                            egui::RichText::new(format!(
+                                "{} KB of JSON: edit it in Event JSON",
+                                v.len().div_ceil(1024)
+                            ))
+                            .weak(),
+                        )
+                        .truncate(),
                     )
-                    .on_hover_text(format!("{name} value {}", i + 1))
-                    .changed();
+                    .on_hover_text(format!("{name} value {}", i + 1));
+                } else {
+                    changed |= ui
+                        .add_sized(
+                            [value_w, 20.0],
+                            egui::TextEdit::singleline(v)
+                                .id_salt(("kv-value", i))
+                                .hint_text("value"),
+                        )
+                        .on_hover_text(format!("{name} value {}", i + 1))
+                        .changed();
+                }
                 if ui
                     .small_button("x")
                     .on_hover_text(format!("Remove {k}"))

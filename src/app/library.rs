@@ -54,16 +54,21 @@ impl Library {
         }
     }
 
-    /// The composer changed the current event.
-    pub fn update_current(&mut self, v: Value) {
+    /// The composer changed the current event. Compared first and copied only when it
+    /// differs: an event can be a megabyte, and this runs on every keystroke.
+    pub fn update_current(&mut self, v: &Value) {
         match self.selected {
             Some(i) if i < self.set.events.len() => {
-                if self.set.events[i] != v {
-                    self.set.events[i] = v;
+                if self.set.events[i] != *v {
+                    self.set.events[i] = v.clone();
                     self.touch();
                 }
             }
-            _ => self.scratch = v,
+            _ => {
+                if self.scratch != *v {
+                    self.scratch = v.clone();
+                }
+            }
         }
     }
 

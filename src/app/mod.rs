@@ -53,6 +53,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const TOUR: &str = include_str!("../../assets/tour.json");
+/// Events larger than this (as JSON text) are previewed once typing pauses.
+const LARGE_EVENT: usize = 256 * 1024;
+const TYPING_PAUSE: Duration = Duration::from_millis(300);
 
 /// A message in the status bar.
 pub struct Status {
@@ -91,6 +94,8 @@ pub struct App {
     config_revision: u64,
     preview: Option<PreviewModel>,
     preview_key: u64,
+    /// The document revision the preview logic last saw, and since when.
+    doc_seen: (u64, Instant),
     preview_ui: preview::PreviewUi,
     pub commands: Vec<Command>,
     pub status: Option<Status>,
@@ -159,6 +164,7 @@ impl App {
             config_revision: 0,
             preview: None,
             preview_key: 0,
+            doc_seen: (0, Instant::now()),
             preview_ui: Default::default(),
             commands: Vec::new(),
             status: None,
@@ -241,7 +247,7 @@ impl App {
             .collect()
     }
 
-    fn refresh_preview(&mut self) {
+    fn refresh_preview(&mut self, ctx: &egui::Context) {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.doc.revision().hash(&mut h);
         self.lib.selected.hash(&mut h);
@@ -252,6 +258,20 @@ impl App {
         self.sandbox_base().hash(&mut h);
         let key = h.finish();
         if self.preview.is_some() && key == self.preview_key {
+            return;
+        }
+        let revision = self.doc.revision();
+        if revision != self.doc_seen.0 {
+            self.doc_seen = (revision, Instant::now());
+        }
+        // A large event costs tens of milliseconds to translate and to turn into preview
+        // lines: while it is being typed in, that waits for a pause, so that every keystroke
+        // stays cheap. The last preview stays meanwhile, as it does while the JSON is broken.
+        if self.preview.is_some()
+            && self.doc.text().len() > LARGE_EVENT
+            && self.doc_seen.1.elapsed() < TYPING_PAUSE
+        {
+            ctx.request_repaint_after(TYPING_PAUSE);
             return;
         }
         self.preview_key = key;
@@ -311,10 +331,7 @@ impl App {
     }
 
     fn sync_doc_to_lib(&mut self) {
-        if let Some(v) = self.doc.value()
-            && v != self.lib.current()
-        {
-            let v = v.clone();
+        if let Some(v) = self.doc.value() {
             self.lib.update_current(v);
         }
     }
@@ -353,7 +370,7 @@ impl eframe::App for App {
         self.flush_settings(ctx);
         self.poll_batch(ctx);
         self.autosave_tick(ctx);
-        self.refresh_preview();
+        self.refresh_preview(ctx);
         self.refresh_tools(ctx);
         self.smoke_step(ctx);
     }

@@ -7,6 +7,7 @@ use super::preview_model::{Focus, Highlight, PreviewModel, highlight};
 use super::theme::palette;
 use crate::destinations::{OutcomeKind, Provenance};
 use crate::spec::Severity;
+use std::ops::Range;
 
 /// Transient view state of the preview (what is pointed at, what to scroll to).
 #[derive(Default)]
@@ -226,17 +227,59 @@ fn translation_pane(
                         if let Some(reason) = rv.request.basis.reason() {
                             ui.colored_label(p.inferred, format!("Inferred: {reason}"));
                         }
-                        for line in &rv.lines {
-                            let lit = hl.output_line(i, &line.path);
-                            if let Some(f) = line_widget(ui, line, lit, |path| {
-                                Focus::Output(i, path.to_string())
-                            }) {
-                                apply(view, f);
+                        visible_rows(ui, rv.lines.len(), |ui, range| {
+                            for line in rv.lines.get(range).unwrap_or_default() {
+                                let lit = hl.output_line(i, &line.path);
+                                if let Some(f) = line_widget(ui, line, lit, |path| {
+                                    Focus::Output(i, path.to_string())
+                                }) {
+                                    apply(view, f);
+                                }
                             }
-                        }
+                        });
                     });
                     ui.add_space(6.0);
                 }
             });
     });
+}
+
+/// Lists of at most this many lines are drawn whole.
+const ALWAYS_DRAWN: usize = 200;
+
+/// Draws only those of `n` one-line monospace rows that lie in the visible part of the
+/// enclosing scroll area, and takes the height of all of them, as `ScrollArea::show_rows`
+/// does for a whole area: a request body of a megabyte (tens of thousands of lines) then costs
+/// a frame what its visible lines cost. Rows are placed from their index, so the layout does
+/// not drift however far down they are.
+fn visible_rows(ui: &mut egui::Ui, n: usize, draw: impl FnOnce(&mut egui::Ui, Range<usize>)) {
+    // A short list is laid out as it is: no saving to have, and its rows keep their own
+    // rounding to the pixel.
+    if n <= ALWAYS_DRAWN {
+        draw(ui, 0..n);
+        return;
+    }
+    let spacing = ui.spacing().item_spacing.y;
+    let pitch = ui.text_style_height(&egui::TextStyle::Monospace) + spacing;
+    let top_left = ui.cursor().min;
+    let visible = ui.clip_rect().y_range();
+    let rows_to = |y: f32| ((y - top_left.y) / pitch).max(0.0) as usize;
+    let first = rows_to(visible.min).min(n);
+    let end = (rows_to(visible.max) + 2).clamp(first, n);
+    let width = ui.available_width();
+    let shown = egui::Rect::from_min_size(
+        top_left + egui::vec2(0.0, first as f32 * pitch),
+        egui::vec2(width, (end - first) as f32 * pitch),
+    );
+    let mut rows = ui.new_child(egui::UiBuilder::new().max_rect(shown));
+    rows.skip_ahead_auto_ids(first);
+    draw(&mut rows, first..end);
+    let all = egui::Rect::from_min_size(
+        top_left,
+        egui::vec2(
+            width.max(rows.min_rect().width()),
+            (n as f32 * pitch - spacing).max(0.0),
+        ),
+    );
+    ui.advance_cursor_after_rect(all);
 }

@@ -63,13 +63,24 @@ impl Writer {
         (Writer { tx }, task)
     }
 
-    /// Stores the entry; resolves once it is committed to disk.
-    pub async fn write(&self, entry: Entry) -> Ack {
+    /// Hands the entry to the writer at once; [`Pending::committed`] resolves once it is on
+    /// disk. The caller may go on sending meanwhile, so that entries queued by many sends share
+    /// one commit.
+    pub fn submit(&self, entry: Entry) -> Pending {
         let (ack, done) = oneshot::channel();
-        self.tx
-            .send(Job { entry, ack })
-            .map_err(|_| "the history writer has stopped".to_string())?;
-        done.await
+        // A writer that has stopped drops the job and its `ack` with it: `committed` says so.
+        let _ = self.tx.send(Job { entry, ack });
+        Pending(done)
+    }
+}
+
+/// An entry handed to the writer, not yet known to be committed.
+pub struct Pending(oneshot::Receiver<Ack>);
+
+impl Pending {
+    pub async fn committed(self) -> Ack {
+        self.0
+            .await
             .unwrap_or_else(|_| Err("the history writer stopped before storing the entry".into()))
     }
 }
