@@ -2,6 +2,7 @@
 //!
 //! Every layer below the window is plain Rust with no UI in it, reused by the command line.
 
+pub mod allocator;
 pub mod app;
 pub mod batch;
 pub mod destinations;

@@ -5,6 +5,10 @@ use std::process::ExitCode;
 
 mod cli;
 
+/// See `segment_console::allocator` for why.
+#[global_allocator]
+static ALLOCATOR: segment_console::allocator::MiMalloc = segment_console::allocator::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "segment-console",

@@ -212,3 +212,8 @@ pub fn percentile(xs: &mut [f64], p: f64) -> f64 {
     let i = ((xs.len() - 1) as f64 * p).round() as usize;
     xs[i.min(xs.len() - 1)]
 }
+
+/// The allocator the binary uses (see `segment_console::allocator`), so that the benches measure
+/// what ships.
+#[global_allocator]
+static ALLOCATOR: segment_console::allocator::MiMalloc = segment_console::allocator::MiMalloc;

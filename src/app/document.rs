@@ -24,6 +24,11 @@ impl std::fmt::Display for ParseError {
 }
 
 const UNDO_DEPTH: usize = 200;
+/// Keystrokes this close together are one undo step, as in any text editor; it also spares a
+/// copy of the whole text per keystroke (a megabyte for a large event).
+const TYPING_GROUP: std::time::Duration = std::time::Duration::from_millis(1000);
+/// Undo keeps whole texts: past this many bytes in all, the oldest steps go first.
+const UNDO_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(Clone, Debug)]
 pub struct Document {
@@ -35,6 +40,8 @@ pub struct Document {
     redo: Vec<String>,
     /// The text as loaded or last saved: what "before edits" compares against.
     baseline: String,
+    /// When the raw editor last changed the text, while a run of typing lasts.
+    typing_since: Option<std::time::Instant>,
 }
 
 impl Default for Document {
@@ -66,6 +73,7 @@ impl Document {
             revision: 0,
             undo: Vec::new(),
             redo: Vec::new(),
+            typing_since: None,
         }
     }
 
@@ -96,19 +104,29 @@ impl Document {
     }
 
     fn remember(&mut self) {
+        self.typing_since = None;
         self.undo.push(self.text.clone());
-        if self.undo.len() > UNDO_DEPTH {
-            self.undo.remove(0);
+        let mut bytes: usize = self.undo.iter().map(String::len).sum();
+        while self.undo.len() > UNDO_DEPTH || (bytes > UNDO_BYTES && self.undo.len() > 1) {
+            bytes -= self.undo.remove(0).len();
         }
         self.redo.clear();
     }
 
-    /// The raw editor changed the text (already applied to the widget's buffer).
+    /// The raw editor changed the text (already applied to the widget's buffer). Changes in
+    /// quick succession join one undo step.
     pub fn set_text(&mut self, text: String) {
         if text == self.text {
             return;
         }
-        self.remember();
+        let now = std::time::Instant::now();
+        match self.typing_since {
+            Some(t) if now.duration_since(t) < TYPING_GROUP && !self.undo.is_empty() => {
+                self.redo.clear();
+            }
+            _ => self.remember(),
+        }
+        self.typing_since = Some(now);
         self.apply_text(text);
     }
 
@@ -120,7 +138,11 @@ impl Document {
 
     /// Replaces the whole event (sample, history entry, set selection).
     pub fn replace(&mut self, v: &Value) {
-        self.set_text(pretty(v));
+        let text = pretty(v);
+        if text != self.text {
+            self.remember();
+            self.apply_text(text);
+        }
     }
 
     pub fn can_undo(&self) -> bool {
@@ -132,6 +154,7 @@ impl Document {
     }
 
     pub fn undo(&mut self) {
+        self.typing_since = None;
         if let Some(prev) = self.undo.pop() {
             self.redo.push(std::mem::take(&mut self.text));
             self.apply_text(prev);
@@ -139,6 +162,7 @@ impl Document {
     }
 
     pub fn redo(&mut self) {
+        self.typing_since = None;
         if let Some(next) = self.redo.pop() {
             self.undo.push(std::mem::take(&mut self.text));
             self.apply_text(next);
@@ -303,6 +327,54 @@ mod tests {
         assert!(d.error().is_none());
         d.redo();
         assert!(d.error().is_some());
+    }
+
+    #[test]
+    fn a_run_of_typing_is_one_undo_step_and_a_form_edit_is_its_own() {
+        let mut d = Document::from_value(&json!({"type": "track", "event": "A"}));
+        let start = d.text().to_string();
+        let mut typed = start.clone();
+        // Spaces after the brace: the text stays an event, so the form can edit it.
+        for c in [" ", "\t", " "] {
+            typed.insert_str(1, c);
+            d.set_text(typed.clone());
+        }
+        assert!(d.set_field("userId", "u1"));
+        let after_form = d.text().to_string();
+        d.undo();
+        assert_eq!(d.text(), typed, "the form edit is undone alone");
+        d.undo();
+        assert_eq!(d.text(), start, "the three keystrokes are undone together");
+        assert!(!d.can_undo());
+        d.redo();
+        d.redo();
+        assert_eq!(d.text(), after_form);
+    }
+
+    #[test]
+    fn typing_after_a_pause_is_a_new_undo_step() {
+        let mut d = Document::from_value(&json!({"type": "track"}));
+        let start = d.text().to_string();
+        d.set_text(format!(" {start}"));
+        // As if the last keystroke were long ago.
+        d.typing_since = Some(std::time::Instant::now() - TYPING_GROUP * 2);
+        d.set_text(format!("  {start}"));
+        d.undo();
+        assert_eq!(d.text(), format!(" {start}"));
+        d.undo();
+        assert_eq!(d.text(), start);
+    }
+
+    #[test]
+    fn undo_keeps_at_most_its_byte_budget() {
+        let big = "x".repeat(UNDO_BYTES / 4);
+        let mut d = Document::from_value(&json!({"type": "track"}));
+        for i in 0..8 {
+            d.replace(&json!({"type": "track", "event": format!("{i}{big}")}));
+        }
+        let kept: usize = d.undo.iter().map(String::len).sum();
+        assert!(kept <= UNDO_BYTES, "{kept} bytes kept");
+        assert!(d.undo.len() >= 3, "recent steps stay: {}", d.undo.len());
     }
 
     #[test]

@@ -155,40 +155,56 @@ pub fn kind_of(v: &Value) -> &'static str {
 
 /// Takes the keys of one call out of `rest` with typed readers; a null or ill-typed value stays
 /// in `rest` (and so in `extra`), where the validator reports it.
+/// Takes the typed fields out of an event's object. It borrows the object and copies only what
+/// it takes, then the rest: cloning the whole object and removing keys from the clone cost
+/// a tenth of a translation.
 struct Taker<'a> {
-    rest: &'a mut Object,
+    src: &'a Object,
+    taken: Vec<&'static str>,
 }
 
 impl Taker<'_> {
-    fn string(&mut self, key: &str) -> Option<String> {
-        match self.rest.get(key) {
-            Some(Value::String(_)) => match self.rest.shift_remove(key) {
-                Some(Value::String(s)) => Some(s),
-                _ => None,
-            },
+    fn string(&mut self, key: &'static str) -> Option<String> {
+        match self.src.get(key) {
+            Some(Value::String(s)) => {
+                self.taken.push(key);
+                Some(s.clone())
+            }
             _ => None,
         }
     }
 
-    fn object(&mut self, key: &str) -> Option<Object> {
-        match self.rest.get(key) {
-            Some(Value::Object(_)) => match self.rest.shift_remove(key) {
-                Some(Value::Object(o)) => Some(o),
-                _ => None,
-            },
+    fn object(&mut self, key: &'static str) -> Option<Object> {
+        match self.src.get(key) {
+            Some(Value::Object(o)) => {
+                self.taken.push(key);
+                Some(o.clone())
+            }
             _ => None,
         }
     }
 
-    fn str_or_num(&mut self, key: &str) -> Option<StrOrNum> {
-        match self.rest.get(key) {
-            Some(Value::String(_)) | Some(Value::Number(_)) => match self.rest.shift_remove(key) {
-                Some(Value::String(s)) => Some(StrOrNum::Str(s)),
-                Some(Value::Number(n)) => Some(StrOrNum::Num(n)),
-                _ => None,
-            },
+    fn str_or_num(&mut self, key: &'static str) -> Option<StrOrNum> {
+        match self.src.get(key) {
+            Some(Value::String(s)) => {
+                self.taken.push(key);
+                Some(StrOrNum::Str(s.clone()))
+            }
+            Some(Value::Number(n)) => {
+                self.taken.push(key);
+                Some(StrOrNum::Num(n.clone()))
+            }
             _ => None,
         }
+    }
+
+    /// Everything not taken (nor `type`), in the event's order.
+    fn rest(&self) -> Object {
+        self.src
+            .iter()
+            .filter(|(k, _)| k.as_str() != "type" && !self.taken.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 }
 
@@ -276,9 +292,10 @@ impl Event {
                 ));
             }
         };
-        let mut rest = obj.clone();
-        rest.shift_remove("type");
-        let mut t = Taker { rest: &mut rest };
+        let mut t = Taker {
+            src: obj,
+            taken: Vec::with_capacity(16),
+        };
         let payload = match call {
             CallType::Identify => Payload::Identify {
                 traits: t.object("traits"),
@@ -318,7 +335,7 @@ impl Event {
             version: t.str_or_num("version"),
             channel: t.str_or_num("channel"),
             payload,
-            extra: rest,
+            extra: t.rest(),
         })
     }
 

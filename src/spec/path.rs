@@ -7,12 +7,24 @@ pub fn key(parent: &str, key: &str) -> String {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
         && !key.starts_with(|c: char| c.is_ascii_digit());
+    // Built by hand, not with `format!`: translation makes one path per output field, and the
+    // formatting machinery was a tenth of its time.
+    let mut out = String::with_capacity(parent.len() + key.len() + 4);
+    out.push_str(parent);
     if plain {
-        format!("{parent}.{key}")
+        out.push('.');
+        out.push_str(key);
     } else {
-        let escaped = key.replace('\\', "\\\\").replace('\'', "\\'");
-        format!("{parent}['{escaped}']")
+        out.push_str("['");
+        for c in key.chars() {
+            if c == '\\' || c == '\'' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push_str("']");
     }
+    out
 }
 
 /// Appends an array index to a path.
