@@ -93,7 +93,10 @@ pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Comman
             .destination
             .clone()
             .unwrap_or_else(|| "all destinations".into());
-        egui::ComboBox::from_label("History destination")
+        // Each filter's label comes before its box, as the search field's does: egui's own
+        // label after the box read as the label of the next one.
+        let label = ui.label("in");
+        egui::ComboBox::from_id_salt("history-destination")
             .selected_text(dest_text)
             .show_ui(ui, |ui| {
                 changed |= ui
@@ -104,9 +107,13 @@ pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Comman
                         .selectable_value(&mut pane.destination, Some(d.id().to_string()), d.id())
                         .changed();
                 }
-            });
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text("History destination");
         let class_text = pane.class.map_or("any status", |c| c.as_str());
-        egui::ComboBox::from_label("History status")
+        let label = ui.label("status");
+        egui::ComboBox::from_id_salt("history-status")
             .selected_text(class_text)
             .show_ui(ui, |ui| {
                 changed |= ui
@@ -117,9 +124,13 @@ pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Comman
                         .selectable_value(&mut pane.class, Some(c), c.as_str())
                         .changed();
                 }
-            });
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text("History status");
         let call_text = pane.call.clone().unwrap_or_else(|| "any call".into());
-        egui::ComboBox::from_label("History call")
+        let label = ui.label("call");
+        egui::ComboBox::from_id_salt("history-call")
             .selected_text(call_text)
             .show_ui(ui, |ui| {
                 changed |= ui
@@ -130,7 +141,10 @@ pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Comman
                         .selectable_value(&mut pane.call, Some(c.as_str().to_string()), c.as_str())
                         .changed();
                 }
-            });
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text("History call");
         match pane.total {
             Some(n) => ui.label(format!("{n} entries")),
             None => ui.spinner(),
