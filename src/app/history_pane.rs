@@ -93,58 +93,42 @@ pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Comman
             .destination
             .clone()
             .unwrap_or_else(|| "all destinations".into());
-        // Each filter's label comes before its box, as the search field's does: egui's own
-        // label after the box read as the label of the next one.
-        let label = ui.label("in");
-        egui::ComboBox::from_id_salt("history-destination")
-            .selected_text(dest_text)
-            .show_ui(ui, |ui| {
-                changed |= ui
-                    .selectable_value(&mut pane.destination, None, "all destinations")
-                    .changed();
-                for d in destinations::registry() {
-                    changed |= ui
-                        .selectable_value(&mut pane.destination, Some(d.id().to_string()), d.id())
-                        .changed();
-                }
-            })
-            .response
-            .labelled_by(label.id)
-            .on_hover_text("History destination");
+        let dests: Vec<(String, &str)> = destinations::registry()
+            .iter()
+            .map(|d| (d.id().to_string(), d.id()))
+            .collect();
+        changed |= filter_box(
+            ui,
+            ("in", "History destination"),
+            &dest_text,
+            &mut pane.destination,
+            "all destinations",
+            &dests,
+        );
         let class_text = pane.class.map_or("any status", |c| c.as_str());
-        let label = ui.label("status");
-        egui::ComboBox::from_id_salt("history-status")
-            .selected_text(class_text)
-            .show_ui(ui, |ui| {
-                changed |= ui
-                    .selectable_value(&mut pane.class, None, "any status")
-                    .changed();
-                for c in StatusClass::ALL {
-                    changed |= ui
-                        .selectable_value(&mut pane.class, Some(c), c.as_str())
-                        .changed();
-                }
-            })
-            .response
-            .labelled_by(label.id)
-            .on_hover_text("History status");
+        let classes: Vec<(StatusClass, &str)> =
+            StatusClass::ALL.iter().map(|c| (*c, c.as_str())).collect();
+        changed |= filter_box(
+            ui,
+            ("status", "History status"),
+            class_text,
+            &mut pane.class,
+            "any status",
+            &classes,
+        );
         let call_text = pane.call.clone().unwrap_or_else(|| "any call".into());
-        let label = ui.label("call");
-        egui::ComboBox::from_id_salt("history-call")
-            .selected_text(call_text)
-            .show_ui(ui, |ui| {
-                changed |= ui
-                    .selectable_value(&mut pane.call, None, "any call")
-                    .changed();
-                for c in crate::spec::CallType::ALL {
-                    changed |= ui
-                        .selectable_value(&mut pane.call, Some(c.as_str().to_string()), c.as_str())
-                        .changed();
-                }
-            })
-            .response
-            .labelled_by(label.id)
-            .on_hover_text("History call");
+        let calls: Vec<(String, &str)> = crate::spec::CallType::ALL
+            .iter()
+            .map(|c| (c.as_str().to_string(), c.as_str()))
+            .collect();
+        changed |= filter_box(
+            ui,
+            ("call", "History call"),
+            &call_text,
+            &mut pane.call,
+            "any call",
+            &calls,
+        );
         match pane.total {
             Some(n) => ui.label(format!("{n} entries")),
             None => ui.spinner(),
@@ -373,4 +357,31 @@ fn detail(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Command>
     if pane.selected != Some(id) {
         pane.detail = None;
     }
+}
+
+/// One filter box of the history: its label before it (egui's own label goes after the box,
+/// where it read as the label of the next one), `any` for no filter, then each choice. The
+/// second name, in full, is the hover text and the box's id. True when the choice changed.
+fn filter_box<T: Clone + PartialEq>(
+    ui: &mut egui::Ui,
+    (label, name): (&str, &str),
+    shown: &str,
+    value: &mut Option<T>,
+    any: &str,
+    choices: &[(T, &str)],
+) -> bool {
+    let mut changed = false;
+    let label = ui.label(label);
+    egui::ComboBox::from_id_salt(name)
+        .selected_text(shown)
+        .show_ui(ui, |ui| {
+            changed |= ui.selectable_value(value, None, any).changed();
+            for (v, text) in choices {
+                changed |= ui.selectable_value(value, Some(v.clone()), *text).changed();
+            }
+        })
+        .response
+        .labelled_by(label.id)
+        .on_hover_text(name);
+    changed
 }
