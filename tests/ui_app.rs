@@ -103,6 +103,11 @@ fn send_to_the_sandbox_then_filter_and_replay_history() {
     ui.wait_for("the filtered history", |h| {
         h.state().history.total == Some(1)
     });
+    ui.harness.run();
+    assert!(
+        ui.has_label_containing("1 entry"),
+        "the count, in the singular"
+    );
     assert!(
         ui.harness
             .get_by_role_and_label(Role::Region, "History")

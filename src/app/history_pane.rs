@@ -130,6 +130,7 @@ pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Comman
             &calls,
         );
         match pane.total {
+            Some(1) => ui.label("1 entry"),
             Some(n) => ui.label(format!("{n} entries")),
             None => ui.spinner(),
         };
