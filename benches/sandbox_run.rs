@@ -34,7 +34,7 @@ fn events(n: usize) -> Vec<Value> {
         .filter(|e| {
             e.get("type")
                 .and_then(Value::as_str)
-                .and_then(segment_console::spec::CallType::parse)
+                .and_then(segment_console::event::CallType::parse)
                 .is_some_and(|c| dest.accepts(c))
         })
         .collect();

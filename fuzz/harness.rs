@@ -8,11 +8,11 @@
 #![allow(dead_code)]
 
 use segment_console::destinations::{self, Mode, OutcomeKind, Target};
-use segment_console::event_set::{self, Format};
+use segment_console::event::{self, Event};
 use segment_console::export;
+use segment_console::files::event_set::{self, Format};
 use segment_console::history::Entry;
-use segment_console::json_text;
-use segment_console::spec::{self, Event};
+use segment_console::json::text as json_text;
 use serde_json::{Map, Value, json};
 
 /// Any bytes as an event-set file. What reads must save in the own format and read back to
@@ -26,7 +26,7 @@ pub fn event_set_reader(data: &[u8]) {
         if let Ok(model) = Event::from_value(e) {
             assert_eq!(&model.to_value(), e, "the model keeps every field");
         }
-        let _ = spec::validate(e);
+        let _ = event::validate(e);
     }
     let (text, masked) = event_set::to_text(&loaded.set, &[]);
     assert_eq!(masked, 0);
@@ -78,7 +78,7 @@ pub fn translate(dest_id: &str, data: &[u8]) {
             url: "http://127.0.0.1:9000/bin".into(),
         },
     ];
-    let _ = spec::validate(&event);
+    let _ = event::validate(&event);
     let _ = Event::from_value(&event);
     for mode in [Mode::PartnerApi, Mode::SegmentWebhook] {
         for target in &targets {

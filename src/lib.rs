@@ -1,18 +1,16 @@
 //! segment-console: compose Segment events, see what each destination receives, send them.
 //!
 //! Every layer below the window is plain Rust with no UI in it, reused by the command line.
+//! docs/ARCHITECTURE.md maps the layers and the rules between them.
 
 pub mod allocator;
 pub mod app;
 pub mod batch;
 pub mod destinations;
-pub mod diff;
-pub mod event_set;
+pub mod event;
 pub mod export;
+pub mod files;
 pub mod history;
-pub mod json_text;
-pub mod paths;
+pub mod json;
 pub mod sandbox;
-pub mod settings_store;
-pub mod spec;
 pub mod transport;

@@ -5,9 +5,9 @@
 
 use segment_console::batch::{BatchJob, BatchRun, Verdict};
 use segment_console::destinations::{self, Target};
+use segment_console::files::settings_store::default_config;
 use segment_console::history::{Filter, History};
 use segment_console::sandbox::{Fault, Sandbox, SandboxConfig};
-use segment_console::settings_store::default_config;
 use segment_console::transport::{Transport, TransportOptions};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};

@@ -3,9 +3,9 @@
 
 use segment_console::batch::{BatchJob, BatchRun, BatchSummary, Progress, Verdict};
 use segment_console::destinations::{self, Target};
+use segment_console::files::settings_store::default_config;
 use segment_console::history::{Filter, History};
 use segment_console::sandbox::{Fault, Sandbox, SandboxConfig, SandboxHandle};
-use segment_console::settings_store::default_config;
 use segment_console::transport::{StatusClass, Transport, TransportOptions};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -14,7 +14,7 @@ use std::time::Duration;
 
 fn tour() -> Vec<Value> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/tour.json");
-    segment_console::event_set::open(&path)
+    segment_console::files::event_set::open(&path)
         .expect("the tour opens")
         .set
         .events

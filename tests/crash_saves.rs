@@ -7,8 +7,8 @@
 //! The bounded tests kill a few times; the `#[ignore]`d one kills hundreds of times for the
 //! README's figures (`cargo test --test crash_saves -- --ignored --nocapture`).
 
-use segment_console::event_set::{self, EventSet};
-use segment_console::settings_store::{self, SettingsStore};
+use segment_console::files::event_set::{self, EventSet};
+use segment_console::files::settings_store::{self, SettingsStore};
 use serde_json::{Map, Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -80,7 +80,7 @@ fn version_on_disk(kind: Kind, path: &Path) -> usize {
 
 fn temp_prefix(kind: Kind) -> &'static str {
     match kind {
-        Kind::Set => event_set::TEMP_PREFIX,
+        Kind::Set => segment_console::files::atomic::TEMP_PREFIX,
         Kind::Settings => settings_store::TEMP_PREFIX,
     }
 }

@@ -53,7 +53,7 @@ fn unsupported() -> Entry {
     let s = settings("startdeliver");
     let out = destinations::translate(dest, &event, &s, Mode::SegmentWebhook, &t, now());
     assert_eq!(out.kind, OutcomeKind::Unsupported);
-    let secrets = destinations::settings::secrets(dest.settings_schema(), &s);
+    let secrets = destinations::kit::settings::secrets(dest.settings_schema(), &s);
     Entry::record(
         "startdeliver",
         Mode::SegmentWebhook,

@@ -1,8 +1,9 @@
-//! Event-set files: every format of segment-spec.md detected from the content, errors with line
+//! Event-set files: every format of docs/segment-spec.md detected from the content, errors with line
 //! and column, atomic saves without secrets, and load -> save -> load identity.
 
 use proptest::prelude::*;
-use segment_console::event_set::{self, Format, MASK, SetError};
+use segment_console::files::event_set::{self, Format, SetError};
+use segment_console::json::mask::MASK;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -176,7 +177,7 @@ fn the_tour_set_is_valid_and_has_every_call() {
         ["alias", "group", "identify", "page", "screen", "track"]
     );
     for e in &l.set.events {
-        let f = segment_console::spec::validate(e);
+        let f = segment_console::event::validate(e);
         assert!(f.is_empty(), "{e}: {f:?}");
     }
 }
@@ -258,10 +259,10 @@ proptest! {
     /// The typed model keeps every event it can read exactly as it was.
     #[test]
     fn model_round_trip(event in arb_event()) {
-        let e = segment_console::spec::Event::from_value(&event).unwrap();
+        let e = segment_console::event::Event::from_value(&event).unwrap();
         prop_assert_eq!(e.to_value(), event.clone());
         // Validation never panics and always names a path.
-        for f in segment_console::spec::validate(&event) {
+        for f in segment_console::event::validate(&event) {
             prop_assert!(f.path.starts_with('$'));
         }
     }

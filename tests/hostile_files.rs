@@ -2,8 +2,8 @@
 //! window's settings file and the command line's. A 200 MB file is refused before it is read,
 //! with memory measured in a child process; broken files are refused with line and column.
 
-use segment_console::event_set::{self, SetError};
-use segment_console::settings_store::{SettingsStore, StoreError};
+use segment_console::files::event_set::{self, SetError};
+use segment_console::files::settings_store::{SettingsStore, StoreError};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;

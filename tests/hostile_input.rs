@@ -9,11 +9,11 @@ use segment_console::app::document::{Document, text_value};
 use segment_console::app::exchange_view::pretty_body;
 use segment_console::app::json_lines;
 use segment_console::destinations::{self, Mode, OutcomeKind, Target};
-use segment_console::event_set::{self, SetError};
+use segment_console::event::{self, Event};
 use segment_console::export;
+use segment_console::files::event_set::{self, SetError};
 use segment_console::history::{Entry, Filter, History};
-use segment_console::json_text::{self, MAX_EVENT_DEPTH};
-use segment_console::spec::{self, Event};
+use segment_console::json::text::{self as json_text, MAX_EVENT_DEPTH};
 use serde_json::{Map, Value, json};
 
 fn now() -> DateTime<Utc> {
@@ -47,7 +47,7 @@ fn targets() -> [Target; 3] {
 /// Everything the console does with an event short of sending it.
 fn through_everything(ev: &Value) {
     let _ = Event::from_value(ev).map(|e| e.to_value());
-    let _ = spec::validate(ev);
+    let _ = event::validate(ev);
     let _ = json_lines::lines(ev, "$");
     let s = settings();
     for dest in destinations::registry() {
@@ -357,7 +357,7 @@ fn the_deepest_readable_json_fits_every_recursive_walk_on_a_small_stack() {
         .spawn(move || {
             through_everything(&v);
             let mut masked = v.clone();
-            event_set::mask_secrets(&mut masked, &["bottom-secret"]);
+            segment_console::json::mask::mask_secrets(&mut masked, &["bottom-secret"]);
             let set = event_set::EventSet {
                 events: vec![v.clone()],
                 ..Default::default()
@@ -378,7 +378,7 @@ fn huge_strings_are_refused_by_the_validator_not_by_a_crash() {
     let ev = json!({"type": "identify", "userId": "u", "traits": {"bio": big, big.clone(): 1}});
     let text = json!([ev]).to_string();
     let loaded = event_set::parse(&text).unwrap();
-    let findings = spec::validate(&loaded.set.events[0]);
+    let findings = event::validate(&loaded.set.events[0]);
     let size = findings
         .iter()
         .find(|f| f.path == "$")

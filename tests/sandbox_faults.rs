@@ -3,7 +3,7 @@
 mod sandbox_support;
 
 use sandbox_support::{KEY, SECRET, client, salesmachine, send, start};
-use segment_console::sandbox::{Fault, parse_spec};
+use segment_console::sandbox::{Fault, parse_fault_flag};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -63,7 +63,7 @@ async fn fixed_status_uses_each_partners_error_body() {
     let sb = start().await;
     let c = client();
     let base = sb.base_url();
-    let (dest, fault) = parse_spec("freshmarketer:status:503:2").unwrap();
+    let (dest, fault) = parse_fault_flag("freshmarketer:status:503:2").unwrap();
     sb.set_fault(&dest, fault).unwrap();
     let (status, reply, retry) = send(
         c.post(format!(

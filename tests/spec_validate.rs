@@ -1,7 +1,7 @@
-//! Every rule of segment-spec.md, checked on Segment's published example shapes and on broken
+//! Every rule of docs/segment-spec.md, checked on Segment's published example shapes and on broken
 //! variants of them.
 
-use segment_console::spec::{Event, Finding, Severity, validate};
+use segment_console::event::{Event, Finding, Severity, validate};
 use serde_json::{Value, json};
 use std::path::Path;
 

@@ -1,5 +1,5 @@
 //! Golden fixtures: every file under tests/fixtures/<destination>/ holds an event, settings and
-//! the exact outcome the contract (destinations.md) requires. See tests/fixtures/README.md.
+//! the exact outcome the contract (docs/destinations.md) requires. See tests/fixtures/README.md.
 
 use chrono::{DateTime, Utc};
 use segment_console::destinations::{self, Mode, Target};

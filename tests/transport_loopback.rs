@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use segment_console::destinations::PartnerRequest;
-use segment_console::event_set::MASK;
+use segment_console::json::mask::MASK;
 use segment_console::transport::{
     Cancel, ErrorKind, SendState, StatusClass, Transport, TransportOptions,
 };

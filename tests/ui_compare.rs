@@ -6,7 +6,7 @@ mod ui_common;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
-use segment_console::spec::audience::Audience;
+use segment_console::event::audience::Audience;
 use serde_json::json;
 use ui_common::{Ui, open, open_in};
 

@@ -5,7 +5,7 @@
 mod ui_common;
 
 use egui_kittest::kittest::Queryable;
-use segment_console::event_set;
+use segment_console::files::event_set;
 use ui_common::open;
 
 const TWO: &str = "{\"type\":\"track\",\"userId\":\"u_1\",\"event\":\"Report Exported\"}\n{\"type\":\"identify\",\"userId\":\"u_1\",\"traits\":{\"plan\":\"pro\"}}\n";

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use segment_console::destinations::{self, Destination, Settings, Target};
+use segment_console::files::settings_store::default_config;
 use segment_console::history::Entry;
-use segment_console::settings_store::default_config;
 use segment_console::transport::{Attempt, CapturedBody, Exchange, RequestRecord, SendReport};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ pub fn now() -> DateTime<Utc> {
 /// The events of `assets/tour.json`, in order.
 pub fn tour() -> Vec<Value> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/tour.json");
-    match segment_console::event_set::open(&path) {
+    match segment_console::files::event_set::open(&path) {
         Ok(loaded) => loaded.set.events,
         Err(e) => panic!("bench setup: assets/tour.json does not open: {e}"),
     }
@@ -68,7 +68,7 @@ pub fn history_entries(n: usize) -> Vec<Entry> {
         .iter()
         .map(|d| {
             let s = settings(d.id());
-            let secrets = destinations::settings::secrets(d.settings_schema(), &s);
+            let secrets = destinations::kit::settings::secrets(d.settings_schema(), &s);
             (*d, s, secrets)
         })
         .collect();

@@ -4,10 +4,10 @@ use super::command::{Action, Command, ExportKind};
 use super::services::{EntryPurpose, PickPurpose};
 use super::{App, Library, SandboxState, sample, theme};
 use crate::destinations::{self, OutcomeKind, PartnerRequest};
-use crate::event_set;
+use crate::event::fill;
 use crate::export;
+use crate::files::event_set;
 use crate::history::Entry;
-use crate::spec::fill;
 use crate::transport::{Cancel, SendState};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -264,7 +264,7 @@ impl App {
         let target = self.target(&cfg);
         let now = chrono::Utc::now();
         let outcome = destinations::translate(dest, &event, &cfg.settings, cfg.mode, &target, now);
-        let secrets = destinations::settings::secrets(dest.settings_schema(), &cfg.settings);
+        let secrets = destinations::kit::settings::secrets(dest.settings_schema(), &cfg.settings);
         let dest_id = dest.id();
         let mode = cfg.mode;
         match outcome.kind {
@@ -370,7 +370,7 @@ impl App {
     pub(super) fn write_export(&mut self, path: PathBuf, text: String) {
         let tx = self.services.sender();
         self.services.runtime.spawn_blocking(move || {
-            let r = event_set::write_atomic(&path, text.as_bytes());
+            let r = crate::files::atomic::write_atomic(&path, text.as_bytes());
             let m = match r {
                 Ok(()) => super::services::Msg::Status {
                     text: format!("Exported {}.", path.display()),

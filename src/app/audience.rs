@@ -3,7 +3,7 @@
 
 use super::command::Command;
 use super::theme::palette;
-use crate::spec::audience::Audience;
+use crate::event::audience::Audience;
 use serde_json::Value;
 
 pub struct AudienceForm {

@@ -60,7 +60,7 @@ impl App {
                         });
                     }
                     for a in actions {
-                        let spec = command::spec(*a);
+                        let spec = command::entry(*a);
                         let mut b = egui::Button::new(spec.name);
                         if let Some(k) = &spec.shortcut {
                             b = b.shortcut_text(ui.ctx().format_shortcut(k));

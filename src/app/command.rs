@@ -30,7 +30,7 @@ pub enum Action {
     AudienceBuilder,
 }
 
-pub struct CommandSpec {
+pub struct CommandEntry {
     pub action: Action,
     pub name: &'static str,
     pub shortcut: Option<KeyboardShortcut>,
@@ -49,115 +49,115 @@ const CMD_SHIFT: Modifiers = Modifiers {
     command: true,
 };
 
-pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec {
+pub const COMMANDS: &[CommandEntry] = &[
+    CommandEntry {
         action: Action::Send,
         name: "Send",
         shortcut: key(CMD, Key::Enter),
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::SendAll,
         name: "Send all",
         shortcut: key(CMD_SHIFT, Key::Enter),
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::CancelSend,
         name: "Cancel sending",
         shortcut: None,
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::Open,
         name: "Open event set…",
         shortcut: key(CMD, Key::O),
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::Save,
         name: "Save event set",
         shortcut: key(CMD, Key::S),
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::SaveAs,
         name: "Save event set as…",
         shortcut: key(CMD_SHIFT, Key::S),
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::NewEvent,
         name: "New event",
         shortcut: key(CMD, Key::N),
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::Duplicate,
         name: "Duplicate event",
         shortcut: key(CMD, Key::D),
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::FillIds,
         name: "Fill ids and time",
         shortcut: None,
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::FilterHistory,
         name: "Filter history",
         shortcut: key(CMD, Key::F),
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::DestinationSettings,
         name: "Destination settings",
         shortcut: key(CMD, Key::E),
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::CopyCurl,
         name: "Copy as curl",
         shortcut: None,
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::ExportPostman,
         name: "Export requests as a Postman collection…",
         shortcut: None,
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::ToggleLayout,
         name: "Toggle side by side / stacked",
         shortcut: None,
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::ToggleTheme,
         name: "Switch light / dark theme",
         shortcut: None,
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::Palette,
         name: "Command palette",
         shortcut: key(CMD, Key::K),
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::Undo,
         name: "Undo event edit",
         shortcut: None,
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::Redo,
         name: "Redo event edit",
         shortcut: None,
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::Compare,
         name: "Compare payloads",
         shortcut: None,
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::FanOut,
         name: "Fan-out to every destination",
         shortcut: None,
     },
-    CommandSpec {
+    CommandEntry {
         action: Action::AudienceBuilder,
         name: "Audience sync builder",
         shortcut: None,
     },
 ];
 
-pub fn spec(action: Action) -> &'static CommandSpec {
+pub fn entry(action: Action) -> &'static CommandEntry {
     COMMANDS
         .iter()
         .find(|c| c.action == action)
@@ -166,7 +166,7 @@ pub fn spec(action: Action) -> &'static CommandSpec {
 
 /// "Send (Ctrl+Enter)" for tooltips.
 pub fn with_shortcut(ctx: &egui::Context, action: Action) -> String {
-    let s = spec(action);
+    let s = entry(action);
     match &s.shortcut {
         Some(k) => format!("{} ({})", s.name, ctx.format_shortcut(k)),
         None => s.name.to_string(),
@@ -186,8 +186,8 @@ pub enum Command {
         to: usize,
     },
     RenameSet(String),
-    LoadSample(crate::spec::CallType),
-    SetCallType(crate::spec::CallType),
+    LoadSample(crate::event::CallType),
+    SetCallType(crate::event::CallType),
     SelectDestination(&'static str),
     SelectHistory(i64),
     Replay(i64),

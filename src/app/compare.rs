@@ -4,8 +4,8 @@
 //! it is computed again only when a side's text changes, never per frame.
 
 pub use super::compare_source::{Inputs, Part, Resolved, Side, Source, resolve};
-use crate::diff::{self, DiffLine, Row, Stats};
 use crate::history::Entry;
+use crate::json::diff::{self, DiffLine, Row, Stats};
 use std::collections::BTreeSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 

@@ -4,8 +4,8 @@
 
 use super::fanout::FanOut;
 use crate::destinations;
-use crate::diff;
 use crate::history::Entry;
+use crate::json::diff;
 use crate::transport::{Exchange, HeaderPair, RequestRecord};
 use serde_json::{Map, Value, json};
 

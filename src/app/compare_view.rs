@@ -6,7 +6,7 @@ use super::compare::{CompareState, Part, Side, SideName, Source};
 use super::fanout::FanOut;
 use super::theme::palette;
 use crate::destinations;
-use crate::diff::{DiffLine, Kind, Row};
+use crate::json::diff::{DiffLine, Kind, Row};
 use egui::accesskit::Role;
 use egui::text::LayoutJob;
 use egui::{Color32, FontId, Rect, Sense, TextFormat, pos2, vec2};

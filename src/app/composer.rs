@@ -3,7 +3,7 @@
 
 use super::command::{Action, Command};
 use super::document::{Document, container, form_fields};
-use crate::spec::CallType;
+use crate::event::CallType;
 
 /// A value longer than this (as text) is not edited in its row but in the JSON editor: a
 /// one-line text field holding a huge value (an order's thousands of line items) would cost

@@ -4,7 +4,7 @@
 use super::command::Command;
 use super::theme::palette;
 use crate::destinations::{
-    self, Destination, Mode, SettingKind, SettingSpec, Settings, Target, list_calls,
+    self, Destination, Mode, SettingField, SettingKind, Settings, Target, list_calls,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -163,7 +163,7 @@ fn settings_form(
     revealed: &mut BTreeSet<String>,
     changed: &mut bool,
 ) {
-    let findings = destinations::settings::check(
+    let findings = destinations::kit::settings::check(
         dest.settings_schema(),
         &config.settings,
         config.mode,
@@ -199,7 +199,7 @@ fn settings_form(
 
 fn field(
     ui: &mut egui::Ui,
-    spec: &SettingSpec,
+    spec: &SettingField,
     config: &mut DestConfig,
     revealed: &mut BTreeSet<String>,
     label: egui::Id,
@@ -207,7 +207,7 @@ fn field(
     let settings = &mut config.settings;
     match spec.kind {
         SettingKind::Bool => {
-            let mut on = destinations::settings::flag(&[*spec], settings, spec.key);
+            let mut on = destinations::kit::settings::flag(&[*spec], settings, spec.key);
             let r = ui.checkbox(&mut on, "").labelled_by(label);
             if r.changed() {
                 settings.insert(spec.key.into(), Value::Bool(on));
@@ -233,7 +233,7 @@ fn field(
             false
         }
         SettingKind::Text | SettingKind::Url => {
-            let mut text = destinations::settings::text(settings, spec.key);
+            let mut text = destinations::kit::settings::text(settings, spec.key);
             let key = format!("{}.{}", config.mode.as_str(), spec.key);
             let shown = !spec.secret || revealed.contains(&key);
             let mut changed = false;
@@ -279,7 +279,7 @@ fn field(
 /// JSON (the settings check then says why), `None` when empty. Bounded like an event: deeper
 /// JSON would make a settings file that cannot be read back, and would be moved aside.
 pub fn map_value(text: &str) -> Option<Value> {
-    match crate::json_text::parse_event(text) {
+    match crate::json::text::parse_event(text) {
         Ok(v) => Some(v),
         Err(_) if text.trim().is_empty() => None,
         Err(_) => Some(Value::String(text.to_string())),

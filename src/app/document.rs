@@ -2,7 +2,7 @@
 //! sync both ways. The text is the source of truth, so a parse error never loses what was typed;
 //! form edits rewrite the text from the value. Pure: no egui here.
 
-use crate::spec::CallType;
+use crate::event::CallType;
 use serde_json::{Map, Value};
 
 /// A parse error of the JSON text, 1-based.
@@ -56,7 +56,7 @@ pub fn pretty(v: &Value) -> String {
 
 /// The editor's text as an event: JSON errors and too-deep nesting with line and column.
 fn parse(text: &str) -> Result<Value, ParseError> {
-    crate::json_text::parse_event(text).map_err(|e| ParseError {
+    crate::json::text::parse_event(text).map_err(|e| ParseError {
         line: e.line,
         column: e.column,
         message: e.message,

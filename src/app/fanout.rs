@@ -6,7 +6,7 @@ use super::command::Command;
 use super::compare::{CompareCmd, SideName};
 use super::theme::palette;
 use crate::destinations::{self, Body, OutcomeKind, PartnerRequest};
-use crate::settings_store::SettingsStore;
+use crate::files::settings_store::SettingsStore;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 

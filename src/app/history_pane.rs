@@ -117,7 +117,7 @@ pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Comman
             &classes,
         );
         let call_text = pane.call.clone().unwrap_or_else(|| "any call".into());
-        let calls: Vec<(String, &str)> = crate::spec::CallType::ALL
+        let calls: Vec<(String, &str)> = crate::event::CallType::ALL
             .iter()
             .map(|c| (c.as_str().to_string(), c.as_str()))
             .collect();

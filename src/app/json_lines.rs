@@ -1,7 +1,7 @@
 //! Pretty JSON as lines that each know the JSON path they show, so the preview can tie an
 //! output field to the source field it came from (provenance highlighting), line by line.
 
-use crate::spec::path;
+use crate::event::path;
 use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq, Eq)]

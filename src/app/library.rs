@@ -2,8 +2,8 @@
 //! changes. The list on the left draws it.
 
 use super::command::{Action, Command, with_shortcut};
-use crate::event_set::EventSet;
-use crate::spec::Event;
+use crate::event::Event;
+use crate::files::event_set::EventSet;
 use serde_json::Value;
 use std::path::PathBuf;
 

@@ -38,12 +38,12 @@ use services::{FilePicker, Services};
 use state::Persisted;
 
 use crate::destinations::{self, Destination, Target};
-use crate::event_set::{self, EventSet};
+use crate::event::CallType;
+use crate::files::event_set::{self, EventSet};
+use crate::files::paths::DataDirs;
+use crate::files::settings_store::SettingsStore;
 use crate::history::Entry;
-use crate::paths::DataDirs;
 use crate::sandbox::SandboxHandle;
-use crate::settings_store::SettingsStore;
-use crate::spec::CallType;
 use crate::transport::{Cancel, SendState};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -242,7 +242,10 @@ impl App {
         destinations::registry()
             .iter()
             .flat_map(|d| {
-                destinations::settings::secrets(d.settings_schema(), &self.store.settings(d.id()))
+                destinations::kit::settings::secrets(
+                    d.settings_schema(),
+                    &self.store.settings(d.id()),
+                )
             })
             .collect()
     }

@@ -6,7 +6,7 @@ use super::json_lines::Line;
 use super::preview_model::{Focus, Highlight, PreviewModel, highlight};
 use super::theme::palette;
 use crate::destinations::{OutcomeKind, Provenance};
-use crate::spec::Severity;
+use crate::event::Severity;
 use std::ops::Range;
 
 /// Transient view state of the preview (what is pointed at, what to scroll to).

@@ -3,10 +3,10 @@
 //! Every result wakes the UI with `request_repaint`.
 
 use crate::destinations::PartnerRequest;
+use crate::files::paths::DataDirs;
+use crate::files::settings_store::SettingsStore;
 use crate::history::{Entry, Filter, History, Summary};
-use crate::paths::DataDirs;
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
-use crate::settings_store::SettingsStore;
 use crate::transport::{Cancel, SendReport, Transport, TransportOptions};
 use std::path::PathBuf;
 use std::sync::Arc;

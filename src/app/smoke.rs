@@ -97,7 +97,7 @@ impl App {
                 .filter(|e| {
                     e.get("type")
                         .and_then(|t| t.as_str())
-                        .and_then(crate::spec::CallType::parse)
+                        .and_then(crate::event::CallType::parse)
                         .is_some_and(|c| dest.accepts(c))
                 })
                 .collect();

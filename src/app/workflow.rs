@@ -3,7 +3,7 @@
 
 use super::{App, SandboxState, TargetChoice};
 use crate::batch::{BatchJob, BatchRun, Progress};
-use crate::event_set::{self, EventSet};
+use crate::files::event_set::{self, EventSet};
 use crate::history::History;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -192,7 +192,7 @@ impl App {
                 })
                 .and_then(|_| {
                     let text = serde_json::to_string_pretty(&meta).unwrap_or_default();
-                    event_set::write_atomic(&dir.join(AUTOSAVE_META), text.as_bytes())
+                    crate::files::atomic::write_atomic(&dir.join(AUTOSAVE_META), text.as_bytes())
                         .map_err(|e| e.to_string())
                 });
             if let Err(e) = r {

@@ -2,7 +2,7 @@
 //! words, made from the pipeline's outcome and the transport's report.
 
 use crate::destinations::{Outcome, OutcomeKind};
-use crate::spec::Severity;
+use crate::event::Severity;
 use crate::transport::{Exchange, SendReport, StatusClass};
 use serde::Serialize;
 use serde_json::Value;

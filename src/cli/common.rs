@@ -1,7 +1,7 @@
 //! What the subcommands share: reading settings files and naming destinations.
 
 use segment_console::destinations::{self, Destination, Mode, Settings, Target};
-use segment_console::json_text;
+use segment_console::json::text as json_text;
 use serde_json::Value;
 use std::io::Read;
 use std::path::Path;
@@ -81,7 +81,7 @@ pub fn check_settings(
     target: &Target,
 ) -> Result<(), String> {
     let bad: Vec<String> =
-        destinations::settings::check(dest.settings_schema(), settings, mode, target)
+        destinations::kit::settings::check(dest.settings_schema(), settings, mode, target)
             .into_iter()
             .map(|f| format!("{}: {}", f.path, f.message))
             .collect();

@@ -9,11 +9,11 @@ use segment_console::batch::{
     self, BatchJob, BatchRun, BatchSummary, EventResult, MAX_CONCURRENCY, Progress, Verdict,
 };
 use segment_console::destinations::{Destination, Mode, Settings, Target};
-use segment_console::event_set;
+use segment_console::files::event_set;
+use segment_console::files::paths::DataDirs;
+use segment_console::files::settings_store;
 use segment_console::history::History;
-use segment_console::paths::DataDirs;
 use segment_console::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
-use segment_console::settings_store;
 use segment_console::transport::{Transport, TransportOptions};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -111,7 +111,7 @@ pub fn run(a: RunArgs) -> ExitCode {
         let suite = format!("{} -> {}", file_label(&a.file), a.destination);
         let class = format!("segment-console.{}", a.destination);
         let xml = batch::junit::render(&suite, &class, &summary, chrono::Utc::now());
-        if let Err(e) = event_set::write_atomic(path, xml.as_bytes()) {
+        if let Err(e) = segment_console::files::atomic::write_atomic(path, xml.as_bytes()) {
             eprintln!(
                 "{NAME}: cannot write the JUnit report {}: {e}",
                 path.display()
@@ -141,7 +141,7 @@ fn prepare(a: &RunArgs) -> Result<Plan, String> {
     let given = common::settings_for(a.settings.as_deref(), dest.id())?;
     let mode = common::mode(dest, a.mode.as_deref())?;
     let (target, settings) = if a.target == "sandbox" {
-        // The sandbox accepts only its own credentials (destinations.md section 7): every
+        // The sandbox accepts only its own credentials (docs/destinations.md §7): every
         // setting the user did not give takes the value a new user of the window starts with.
         let mut settings = settings_store::default_config(dest.id()).settings;
         settings.extend(given);

@@ -3,6 +3,7 @@
 //! stderr. Ctrl+C (or SIGTERM) stops it cleanly with exit code 0.
 
 use clap::Args;
+use segment_console::destinations::kit::sandbox_credentials;
 use segment_console::sandbox::{self, Credentials, Fault, Sandbox, SandboxConfig};
 use std::io::Write;
 use std::process::ExitCode;
@@ -16,16 +17,16 @@ pub struct SandboxArgs {
     /// salesmachine:status:429:2:30 (Retry-After 30), skalin:latency:200, webhook:drop:1,
     /// freshmarketer:failrate:0.2[:503], webhook:bigbody:104857600[:COUNT] (a 100 MiB reply),
     /// salesmachine:ratelimit.
-    #[arg(long = "fault", value_name = "DEST:KIND[:ARG]", value_parser = sandbox::parse_spec)]
+    #[arg(long = "fault", value_name = "DEST:KIND[:ARG]", value_parser = sandbox::parse_fault_flag)]
     pub faults: Vec<(String, Fault)>,
     /// The API key every destination accepts.
-    #[arg(long, default_value = "sandbox-api-key")]
+    #[arg(long, default_value = sandbox_credentials::API_KEY)]
     pub api_key: String,
     /// Salesmachine's API secret.
-    #[arg(long, default_value = "sandbox-api-secret")]
+    #[arg(long, default_value = sandbox_credentials::API_SECRET)]
     pub api_secret: String,
     /// Skalin's client id.
-    #[arg(long, default_value = "sandbox-client")]
+    #[arg(long, default_value = sandbox_credentials::CLIENT_ID)]
     pub client_id: String,
     /// The Webhooks shared secret; when given, X-Signature is checked.
     #[arg(long)]

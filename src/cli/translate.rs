@@ -3,7 +3,7 @@
 use super::common;
 use clap::Args;
 use segment_console::destinations::{self, Target};
-use segment_console::event_set;
+use segment_console::files::event_set;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -3,7 +3,7 @@
 use segment_console::app::services::{RfdPicker, runtime};
 use segment_console::app::smoke::{Smoke, SmokeResult};
 use segment_console::app::{App, AppOptions};
-use segment_console::paths::DataDirs;
+use segment_console::files::paths::DataDirs;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;

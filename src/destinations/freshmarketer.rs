@@ -1,20 +1,22 @@
-//! Freshmarketer (destinations.md section 4). In partner-api mode identify and group become
+//! Freshmarketer (docs/destinations.md §4). In partner-api mode identify and group become
 //! Freshworks CRM upserts; track, page and alias have no matching Freshworks API, so they go as
 //! Segment's partner webhook in both modes.
 
-use super::lookup::{self, generic_flags_user_id};
-use super::settings::{self, Need, SettingKind};
+use super::kit::lookup::{self, generic_flags_user_id};
+use super::kit::sandbox_credentials::API_KEY;
+use super::kit::settings::to_settings;
+use super::kit::settings::{self, Need, SettingKind};
 use super::{
-    Basis, Built, Ctx, Destination, Mode, PartnerRequest, SettingSpec, Settings, Target, Trace,
-    partner_url, segment_webhook,
+    Basis, Built, Ctx, Destination, Mode, PartnerRequest, SettingField, Settings, Target, Trace,
+    kit::segment_webhook, partner_url,
 };
-use crate::spec::{CallType, Event, Finding, Object, path};
+use crate::event::{CallType, Event, Finding, Object, path};
 use serde_json::{Map, Value, json};
 
 pub struct Freshmarketer;
 
-const SCHEMA: &[SettingSpec] = &[
-    SettingSpec::text(
+const SCHEMA: &[SettingField] = &[
+    SettingField::text(
         "apiKey",
         "API key",
         "Your Freshworks CRM API key (Profile settings > API settings). Sent as \
@@ -23,14 +25,14 @@ const SCHEMA: &[SettingSpec] = &[
     .required()
     .secret()
     .min_len(8),
-    SettingSpec::text(
+    SettingField::text(
         "domain",
         "Domain",
         "Your account's Freshworks host, for example acme.myfreshworks.com; live requests go to \
          https://<domain>.",
     )
     .need(Need::InMode(Mode::PartnerApi)),
-    SettingSpec::text(
+    SettingField::text(
         "webhookEndpoint",
         "Webhook endpoint",
         "Where Segment's partner webhook goes when sending live: every call in segment-webhook \
@@ -97,7 +99,11 @@ impl Destination for Freshmarketer {
         &[Mode::PartnerApi, Mode::SegmentWebhook]
     }
 
-    fn settings_schema(&self) -> &'static [SettingSpec] {
+    fn sandbox_settings(&self) -> Settings {
+        to_settings(json!({"apiKey": API_KEY, "domain": "sandbox.myfreshworks.com"}))
+    }
+
+    fn settings_schema(&self) -> &'static [SettingField] {
         SCHEMA
     }
 

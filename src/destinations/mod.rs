@@ -1,23 +1,19 @@
-//! Destinations: the contract of each partner (destinations.md), behind one trait, and the
+//! Destinations: the contract of each partner (docs/destinations.md), behind one trait, and the
 //! pipeline every event goes through (filter, accepted calls, validation, build).
 //! Pure: no I/O, no clock; the caller passes "now".
 
 pub mod freshmarketer;
-pub mod lookup;
-pub mod provenance;
-pub mod request;
+pub mod kit;
 pub mod salesmachine;
-pub mod segment_webhook;
-pub mod settings;
 pub mod skalin;
 pub mod startdeliver;
 pub mod webhook;
 
-pub use provenance::{Provenance, Source, Trace};
-pub use request::{Basis, Body, Header, PartnerRequest};
-pub use settings::{Need, SettingKind, SettingSpec, Settings};
+pub use kit::provenance::{Provenance, Source, Trace};
+pub use kit::request::{Basis, Body, Header, PartnerRequest};
+pub use kit::settings::{Need, SettingField, SettingKind, Settings};
 
-use crate::spec::{CallType, Event, Finding, has_errors, integrations, validate};
+use crate::event::{CallType, Event, Finding, has_errors, integrations, validate};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -63,7 +59,7 @@ impl Target {
             "sandbox" => Ok(Target::Sandbox {
                 base: sandbox_base.trim_end_matches('/').to_string(),
             }),
-            url if settings::looks_like_url(url) => Ok(Target::Custom {
+            url if kit::settings::looks_like_url(url) => Ok(Target::Custom {
                 url: url.to_string(),
             }),
             other => Err(format!(
@@ -182,7 +178,11 @@ pub trait Destination: Sync + Send {
     fn calls(&self) -> &'static [CallType];
     /// The modes it has; the first is the default.
     fn modes(&self) -> &'static [Mode];
-    fn settings_schema(&self) -> &'static [SettingSpec];
+    fn settings_schema(&self) -> &'static [SettingField];
+    /// The settings that work against the embedded sandbox: its credentials
+    /// (`kit::sandbox_credentials`) and a value for every other setting it needs. A new
+    /// window's configuration, and what `run --target sandbox` fills in.
+    fn sandbox_settings(&self) -> Settings;
     /// The partner's real base URL for partner-api mode, when known from the settings.
     fn live_base(&self, settings: &Settings) -> Option<String>;
     /// The destination's own required fields and warnings (after the generic rules).
@@ -230,7 +230,7 @@ pub fn list_calls(calls: &[CallType]) -> String {
     }
 }
 
-/// Runs the pipeline of destinations.md section 0 for one event.
+/// Runs the pipeline of docs/destinations.md §0 for one event.
 pub fn translate(
     dest: &dyn Destination,
     raw: &Value,
@@ -275,7 +275,7 @@ pub fn translate(
         ));
     }
     findings.extend(validate(raw));
-    findings.extend(settings::check(
+    findings.extend(kit::settings::check(
         dest.settings_schema(),
         settings,
         mode,

@@ -1,25 +1,27 @@
-//! Salesmachine (destinations.md section 2): contacts, accounts and events over its JSON API,
+//! Salesmachine (docs/destinations.md §2): contacts, accounts and events over its JSON API,
 //! authenticated with Basic auth of the API token and secret.
 
-use super::lookup::{has_text, usable, user_id_missing_unreported};
+use super::kit::lookup::{has_text, usable, user_id_missing_unreported};
+use super::kit::sandbox_credentials::{API_KEY, API_SECRET};
+use super::kit::settings::to_settings;
 use super::{
-    Basis, Built, Ctx, Destination, Mode, PartnerRequest, SettingSpec, Settings, Trace, basic_auth,
-    partner_url, settings,
+    Basis, Built, Ctx, Destination, Mode, PartnerRequest, SettingField, Settings, Trace,
+    basic_auth, kit::settings, partner_url,
 };
-use crate::spec::{CallType, Event, Finding, Object, path, snake_case};
-use serde_json::Value;
+use crate::event::{CallType, Event, Finding, Object, path, snake_case};
+use serde_json::{Value, json};
 
 pub struct Salesmachine;
 
-const SCHEMA: &[SettingSpec] = &[
-    SettingSpec::text(
+const SCHEMA: &[SettingField] = &[
+    SettingField::text(
         "apiKey",
         "API token",
         "The API token from Salesmachine's account settings; sent as the Basic auth user name.",
     )
     .required()
     .secret(),
-    SettingSpec::text(
+    SettingField::text(
         "apiSecret",
         "API secret",
         "The API secret paired with the token; sent as the Basic auth password.",
@@ -58,7 +60,11 @@ impl Destination for Salesmachine {
         &[Mode::PartnerApi]
     }
 
-    fn settings_schema(&self) -> &'static [SettingSpec] {
+    fn sandbox_settings(&self) -> Settings {
+        to_settings(json!({"apiKey": API_KEY, "apiSecret": API_SECRET}))
+    }
+
+    fn settings_schema(&self) -> &'static [SettingField] {
         SCHEMA
     }
 
@@ -381,7 +387,7 @@ mod tests {
     #[test]
     fn both_credentials_are_masked_wherever_they_appear() {
         use crate::destinations::{Target, translate};
-        use crate::event_set::MASK;
+        use crate::json::mask::MASK;
         let mut settings = Settings::new();
         settings.insert("apiKey".into(), json!("sm_tok_8Kd2Lq7x"));
         settings.insert("apiSecret".into(), json!("sm_sec_Z3w9Pf1c"));

@@ -1,23 +1,25 @@
-//! Skalin (destinations.md section 5). In partner-api mode every call is one hit on Skalin's
+//! Skalin (docs/destinations.md §5). In partner-api mode every call is one hit on Skalin's
 //! server-side tracking endpoint with all parameters in the query string; in segment-webhook
 //! mode it is Segment's partner webhook.
 
-use super::lookup::{self, generic_flags_user_id};
-use super::settings::{self, Need, SettingKind};
+use super::kit::lookup::{self, generic_flags_user_id};
+use super::kit::sandbox_credentials::{API_KEY, CLIENT_ID};
+use super::kit::settings::to_settings;
+use super::kit::settings::{self, Need, SettingKind};
 use super::{
-    Basis, Built, Ctx, Destination, Mode, PartnerRequest, SettingSpec, Settings, Trace,
-    partner_url, segment_webhook,
+    Basis, Built, Ctx, Destination, Mode, PartnerRequest, SettingField, Settings, Trace,
+    kit::segment_webhook, partner_url,
 };
-use crate::spec::time::to_utc;
-use crate::spec::{CallType, Event, Finding};
+use crate::event::time::to_utc;
+use crate::event::{CallType, Event, Finding};
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 pub struct Skalin;
 
-const SCHEMA: &[SettingSpec] = &[
-    SettingSpec::text(
+const SCHEMA: &[SettingField] = &[
+    SettingField::text(
         "apiKey",
         "API key",
         "Your Skalin API key. Used only in segment-webhook mode (as the Basic user); the hit \
@@ -25,13 +27,13 @@ const SCHEMA: &[SettingSpec] = &[
     )
     .required()
     .secret(),
-    SettingSpec::text(
+    SettingField::text(
         "clientId",
         "Client ID",
         "Your Skalin client id, sent as client_id on every hit.",
     )
     .required(),
-    SettingSpec::text(
+    SettingField::text(
         "webhookEndpoint",
         "Webhook endpoint",
         "Where Segment's partner webhook goes in segment-webhook mode when sending live; Skalin \
@@ -132,7 +134,11 @@ impl Destination for Skalin {
         &[Mode::PartnerApi, Mode::SegmentWebhook]
     }
 
-    fn settings_schema(&self) -> &'static [SettingSpec] {
+    fn sandbox_settings(&self) -> Settings {
+        to_settings(json!({"apiKey": API_KEY, "clientId": CLIENT_ID}))
+    }
+
+    fn settings_schema(&self) -> &'static [SettingField] {
         SCHEMA
     }
 

@@ -1,20 +1,23 @@
-//! Startdeliver (destinations.md section 3): page and track calls as Segment's partner webhook,
+//! Startdeliver (docs/destinations.md §3): page and track calls as Segment's partner webhook,
 //! and the rule by which Startdeliver finds (or creates) the user an event belongs to.
 
-use super::lookup::{has_text, user_id_missing_unreported};
+use super::kit::lookup::{has_text, user_id_missing_unreported};
+use super::kit::sandbox_credentials::API_KEY;
+use super::kit::settings::to_settings;
 use super::{
-    Basis, Built, Ctx, Destination, Mode, Need, SettingKind, SettingSpec, Settings, Target,
-    segment_webhook, settings,
+    Basis, Built, Ctx, Destination, Mode, Need, SettingField, SettingKind, Settings, Target,
+    kit::segment_webhook, kit::settings,
 };
-use crate::spec::{CallType, Event, Finding};
+use crate::event::{CallType, Event, Finding};
+use serde_json::json;
 
 pub struct Startdeliver;
 
 pub const MATCH_FIELD: &str = "startdeliverUserCustomFieldToMatchOn";
 pub const SYNC_BY_EMAIL: &str = "syncUsingEmailInsteadOfCustomField";
 
-const SCHEMA: &[SettingSpec] = &[
-    SettingSpec::text(
+const SCHEMA: &[SettingField] = &[
+    SettingField::text(
         "apiKey",
         "API key",
         "The API key from Startdeliver's settings; Segment sends it as the Basic auth user name.",
@@ -22,20 +25,20 @@ const SCHEMA: &[SettingSpec] = &[
     .required()
     .secret()
     .min_len(8),
-    SettingSpec::text(
+    SettingField::text(
         MATCH_FIELD,
         "User custom field to match on",
         "The alias of the Startdeliver user custom field that holds your userId, for example externalId.",
     )
     .required(),
-    SettingSpec::text(
+    SettingField::text(
         SYNC_BY_EMAIL,
         "Match on email instead of the custom field",
         "Find users by email; events without an email still match on the custom field and userId.",
     )
     .kind(SettingKind::Bool)
     .default("false"),
-    SettingSpec::text(
+    SettingField::text(
         "webhookEndpoint",
         "Webhook endpoint",
         "The URL Segment would POST to. Startdeliver publishes none, so the live target needs it.",
@@ -164,7 +167,15 @@ impl Destination for Startdeliver {
         &[Mode::SegmentWebhook]
     }
 
-    fn settings_schema(&self) -> &'static [SettingSpec] {
+    fn sandbox_settings(&self) -> Settings {
+        to_settings(json!({
+            "apiKey": API_KEY,
+            "startdeliverUserCustomFieldToMatchOn": "externalId",
+            "syncUsingEmailInsteadOfCustomField": false,
+        }))
+    }
+
+    fn settings_schema(&self) -> &'static [SettingField] {
         SCHEMA
     }
 

@@ -1,31 +1,32 @@
-//! Webhooks (destinations.md section 6): Segment's generic destination. The event JSON is POSTed
+//! Webhooks (docs/destinations.md §6): Segment's generic destination. The event JSON is POSTed
 //! as it is, with extra headers from the settings and, given a shared secret, an `X-Signature`.
 
-use super::settings::{self, SettingKind};
-use super::{Built, Ctx, Destination, Mode, PartnerRequest, SettingSpec, Settings, Target, Trace};
-use crate::spec::{CallType, Event, Finding, path};
+use super::kit::settings::to_settings;
+use super::kit::settings::{self, SettingKind};
+use super::{Built, Ctx, Destination, Mode, PartnerRequest, SettingField, Settings, Target, Trace};
+use crate::event::{CallType, Event, Finding, path};
 use hmac::{Hmac, KeyInit, Mac};
-use serde_json::Value;
+use serde_json::{Value, json};
 use sha1::Sha1;
 
 pub struct Webhooks;
 
-const SCHEMA: &[SettingSpec] = &[
-    SettingSpec::text(
+const SCHEMA: &[SettingField] = &[
+    SettingField::text(
         "url",
         "Webhook URL",
         "Where every event is POSTed when sending live.",
     )
     .kind(SettingKind::Url)
     .required(),
-    SettingSpec::text(
+    SettingField::text(
         "headers",
         "Extra headers",
         "Headers added to every request, as an object of names to values, for example \
          {\"X-Team\": \"growth\"}.",
     )
     .kind(SettingKind::Map),
-    SettingSpec::text(
+    SettingField::text(
         "sharedSecret",
         "Shared secret",
         "When set, each request carries X-Signature: the hex HMAC-SHA1 of the exact body, keyed \
@@ -91,7 +92,13 @@ impl Destination for Webhooks {
         &[Mode::PartnerApi]
     }
 
-    fn settings_schema(&self) -> &'static [SettingSpec] {
+    fn sandbox_settings(&self) -> Settings {
+        // In the sandbox the Webhooks request goes to /webhook/in whatever the URL says; the
+        // URL is required, so it gets a reserved documentation host that is never a real one.
+        to_settings(json!({"url": "https://example.com/segment-webhook", "headers": {}}))
+    }
+
+    fn settings_schema(&self) -> &'static [SettingField] {
         SCHEMA
     }
 

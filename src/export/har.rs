@@ -141,7 +141,7 @@ fn har_entry(entry: &Entry, ex: &Exchange, a: &Attempt, number: usize, total: us
 mod tests {
     use super::*;
     use crate::destinations::{Mode, Outcome, OutcomeKind, PartnerRequest, Target};
-    use crate::event_set::MASK;
+    use crate::json::mask::MASK;
     use crate::transport::{CapturedBody, ErrorKind, RequestRecord, SendReport, TransportError};
     use chrono::{TimeZone, Utc};
 

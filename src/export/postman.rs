@@ -98,7 +98,7 @@ fn url(raw: &str) -> Value {
 mod tests {
     use super::*;
     use crate::destinations::Basis;
-    use crate::event_set::MASK;
+    use crate::json::mask::MASK;
 
     fn requests() -> Vec<PartnerRequest> {
         let json_req = PartnerRequest::post(

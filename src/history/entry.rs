@@ -2,8 +2,8 @@
 //! secret masked before it is stored.
 
 use crate::destinations::{Mode, Outcome, Target};
-use crate::event_set::mask_secrets;
-use crate::spec::Finding;
+use crate::event::Finding;
+use crate::json::mask::mask_secrets;
 use crate::transport::{Exchange, RequestRecord, SendReport, StatusClass};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

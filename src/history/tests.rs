@@ -1,7 +1,7 @@
 use super::*;
 use crate::destinations::{Mode, Outcome, OutcomeKind, PartnerRequest, Target};
-use crate::event_set::MASK;
-use crate::spec::Finding;
+use crate::event::Finding;
+use crate::json::mask::MASK;
 use crate::transport::{Attempt, CapturedBody, Exchange, RequestRecord, SendReport};
 use chrono::{TimeZone, Utc};
 use serde_json::json;

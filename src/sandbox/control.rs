@@ -1,6 +1,8 @@
 //! The sandbox's own endpoints under `/_sandbox`: state, reset and faults.
 
-use super::{BodyError, SharedRef, fault_spec, json_reply, lock, read_body};
+use super::faults::parse as fault_parse;
+use super::partners::{self, PARTNERS};
+use super::{BodyError, SharedRef, json_reply, lock, read_body};
 use axum::Router;
 use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
@@ -29,16 +31,10 @@ async fn index() -> Response {
     json_reply(
         StatusCode::OK,
         json!({
-            "destinations": {
-                "salesmachine": ["/salesmachine/v1/contact", "/salesmachine/v1/account",
-                    "/salesmachine/v1/track/event", "/salesmachine/v1/alias",
-                    "/salesmachine/v1/batch", "/salesmachine/v1/ping"],
-                "startdeliver": ["/startdeliver/segment"],
-                "freshmarketer": ["/freshmarketer/crm/sales/api/contacts/upsert",
-                    "/freshmarketer/crm/sales/api/sales_accounts/upsert", "/freshmarketer/segment"],
-                "skalin": ["/skalin/hit", "/skalin/hit/bulk", "/skalin/segment"],
-                "webhook": ["/webhook/in"]
-            },
+            "destinations": PARTNERS
+                .iter()
+                .map(|p| (p.id.to_string(), json!(p.paths)))
+                .collect::<serde_json::Map<_, _>>(),
             "control": ["GET /_sandbox/state", "POST /_sandbox/reset", "GET /_sandbox/faults",
                 "POST /_sandbox/faults", "DELETE /_sandbox/faults[?destination=ID]"]
         }),
@@ -49,9 +45,12 @@ pub(super) async fn not_found(req: Request) -> Response {
     message(
         StatusCode::NOT_FOUND,
         &format!(
-            "nothing at {}; the sandbox serves /salesmachine, /startdeliver, /freshmarketer, \
-             /skalin, /webhook and /_sandbox",
-            req.uri().path()
+            "nothing at {}; the sandbox serves {} and /_sandbox",
+            req.uri().path(),
+            partners::ids()
+                .map(|id| format!("/{id}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     )
 }
@@ -93,7 +92,7 @@ async fn set_faults(State(s): State<SharedRef>, req: Request) -> Response {
     };
     let mut parsed = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        match fault_spec::parse_json(item) {
+        match fault_parse::parse_json(item) {
             Ok(f) => parsed.push(f),
             Err(e) if items.len() == 1 => return message(StatusCode::BAD_REQUEST, &e),
             Err(e) => return message(StatusCode::BAD_REQUEST, &format!("fault {i}: {e}")),

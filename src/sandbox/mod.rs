@@ -1,27 +1,22 @@
-//! The embedded sandbox (destinations.md section 7): one HTTP server on loopback that imitates
+//! The embedded sandbox (docs/destinations.md §7): one HTTP server on loopback that imitates
 //! every partner under `/<destination-id>/...`, keeps what it receives in memory, and fails on
 //! demand. Started in-process by the app and the tests, or alone by `segment-console sandbox`.
 
 pub mod conn;
 mod control;
-mod fault_spec;
 pub mod faults;
-mod freshworks;
 mod padding;
-mod salesmachine;
-mod segment_webhook;
+pub mod partners;
 mod server;
-mod skalin;
-mod startdeliver;
 pub mod state;
-mod webhooks;
 
-pub use fault_spec::{parse_json as parse_fault_json, parse_spec};
-pub use faults::{DESTINATIONS, Fault};
+pub use faults::Fault;
+pub use faults::parse::{parse_fault_flag, parse_json as parse_fault_json};
+pub use partners::webhook_signature;
 pub use server::{BlockingSandbox, Sandbox, SandboxControl, SandboxHandle};
-pub use webhooks::sign as webhook_signature;
 
-use crate::event_set::MASK;
+use crate::destinations::kit::sandbox_credentials;
+use crate::json::mask::MASK;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -33,7 +28,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::broadcast;
 
-/// The credentials the sandbox accepts: the sandbox settings of destinations.md section 7.
+/// The credentials the sandbox accepts; by default those of `kit::sandbox_credentials`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     /// Every destination's `apiKey` (Salesmachine's API token, Freshworks' token, the Segment
@@ -50,9 +45,9 @@ pub struct Credentials {
 impl Default for Credentials {
     fn default() -> Self {
         Credentials {
-            api_key: "sandbox-api-key".into(),
-            api_secret: "sandbox-api-secret".into(),
-            client_id: "sandbox-client".into(),
+            api_key: sandbox_credentials::API_KEY.into(),
+            api_secret: sandbox_credentials::API_SECRET.into(),
+            client_id: sandbox_credentials::CLIENT_ID.into(),
             webhook_secret: None,
         }
     }
@@ -259,26 +254,6 @@ pub(crate) fn same_secret(a: &str, b: &str) -> bool {
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
-}
-
-/// The body a partner gives with an error status, in that partner's own shape; used for fault
-/// replies, so a client sees the same error bodies as from a real outage.
-pub(crate) fn partner_error(dest: &str, rest: &str, code: StatusCode, message: &str) -> Response {
-    let short = match code.as_u16() {
-        429 => "rate_limited",
-        500 => "internal_error",
-        503 => "unavailable",
-        _ => "error",
-    };
-    if rest == "segment" {
-        return segment_webhook::error(code, message);
-    }
-    match dest {
-        "salesmachine" => salesmachine::error(code, short, message),
-        "freshmarketer" => freshworks::error(code, &[message]),
-        "skalin" => skalin::error(code, message),
-        _ => segment_webhook::error(code, message),
-    }
 }
 
 /// Text for a status a fault imposes.

@@ -3,18 +3,17 @@
 
 use super::conn::{Conn, CuttableListener};
 use super::faults::{Action, FaultBook};
+use super::partners::{self, PARTNERS};
 use super::state::State;
 use super::{
-    Exchange, Fault, SandboxConfig, SandboxError, Shared, SharedRef, control, fault_message,
-    freshworks, lock, partner_error, rest_of, salesmachine, skalin, startdeliver, webhooks,
-    with_header,
+    Exchange, Fault, SandboxConfig, SandboxError, Shared, SharedRef, control, fault_message, lock,
+    rest_of, with_header,
 };
 use axum::Router;
 use axum::extract::{ConnectInfo, Request, State as AxState};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -260,12 +259,11 @@ impl Drop for BlockingSandbox {
 }
 
 fn router(shared: SharedRef) -> Router {
-    let partners = Router::new()
-        .route("/salesmachine/{*rest}", any(salesmachine::handle))
-        .route("/startdeliver/{*rest}", any(startdeliver::handle))
-        .route("/freshmarketer/{*rest}", any(freshworks::handle))
-        .route("/skalin/{*rest}", any(skalin::handle))
-        .route("/webhook/{*rest}", any(webhooks::handle))
+    let partners = PARTNERS
+        .iter()
+        .fold(Router::new(), |r, p| {
+            r.route(&format!("/{}/{{*rest}}", p.id), (p.route)())
+        })
         .route_layer(middleware::from_fn_with_state(shared.clone(), fault_layer));
     control::routes()
         .merge(partners)
@@ -297,7 +295,7 @@ async fn fault_layer(AxState(s): AxState<SharedRef>, req: Request, next: Next) -
                 None
             }
             // Only reachable when the router is served without the cuttable listener.
-            None => Some(partner_error(
+            None => Some(partners::error(
                 &dest,
                 rest_of(&path, &dest),
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -306,7 +304,7 @@ async fn fault_layer(AxState(s): AxState<SharedRef>, req: Request, next: Next) -
         },
         Action::Status { code, retry_after } => {
             let code = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let reply = partner_error(
+            let reply = partners::error(
                 &dest,
                 rest_of(&path, &dest),
                 code,

@@ -2,7 +2,7 @@
 //! with every secret already masked, and the lifecycle of one send.
 
 use crate::destinations::{Body, OutcomeKind, PartnerRequest};
-use crate::event_set::mask_secrets;
+use crate::json::mask::mask_secrets;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

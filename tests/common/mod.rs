@@ -7,8 +7,8 @@ pub mod scenarios;
 
 use chrono::{DateTime, TimeZone, Utc};
 use segment_console::destinations::{self, Mode, Outcome, OutcomeKind, Settings, Target};
+use segment_console::files::settings_store::default_config;
 use segment_console::sandbox::{Credentials, Sandbox, SandboxConfig, SandboxHandle};
-use segment_console::settings_store::default_config;
 use segment_console::transport::{Attempt, Cancel, SendReport, Transport, TransportOptions};
 use serde_json::Value;
 use std::path::Path;

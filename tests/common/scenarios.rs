@@ -21,7 +21,7 @@ impl Sent {
     /// The destination's secret settings, as the history masks them.
     pub fn secrets(&self) -> Vec<String> {
         let dest = destinations::find(self.dest).expect("destination");
-        destinations::settings::secrets(dest.settings_schema(), &self.settings)
+        destinations::kit::settings::secrets(dest.settings_schema(), &self.settings)
     }
 }
 

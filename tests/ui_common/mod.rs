@@ -7,7 +7,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use segment_console::app::services::{FilePicker, PickPurpose, runtime};
 use segment_console::app::{App, AppOptions};
-use segment_console::paths::DataDirs;
+use segment_console::files::paths::DataDirs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
