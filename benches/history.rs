@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 const GROUP: &str = "history";
 /// Rows the window asks for at once (history_pane::PAGE).
-const PAGE: usize = segment_console::app::history_pane::PAGE;
+const PAGE: usize = segment_console::app::model::history::PAGE;
 
 /// The searches: a name, the filter, and what it finds in the generated history.
 fn searches() -> Vec<(&'static str, Filter)> {

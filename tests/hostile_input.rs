@@ -5,9 +5,9 @@
 
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
-use segment_console::app::document::{Document, text_value};
-use segment_console::app::exchange_view::pretty_body;
-use segment_console::app::json_lines;
+use segment_console::app::model::body_text::pretty_body;
+use segment_console::app::model::document::{Document, text_value};
+use segment_console::app::model::json_lines;
 use segment_console::destinations::{self, Mode, OutcomeKind, Target};
 use segment_console::event::{self, Event};
 use segment_console::export;

@@ -197,7 +197,7 @@ pub enum Command {
     ExportHistory(ExportKind),
     /// Events to add to the set after the selected one (the audience builder's).
     AddEvents(Vec<serde_json::Value>),
-    Compare(super::compare::CompareCmd),
+    Compare(crate::app::model::compare::CompareCmd),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,39 +3,23 @@
 //! recomputed only when the event, destination or settings change; history rows come a page
 //! at a time from the history thread).
 
-mod actions;
-pub mod audience;
-pub mod charts;
-mod chrome;
+pub mod background;
 pub mod command;
-pub mod compare;
-pub mod compare_source;
-pub mod compare_view;
-pub mod composer;
-pub mod destination_pane;
-pub mod document;
-pub mod exchange_view;
-pub mod fanout;
-pub mod history_pane;
-pub mod json_lines;
-pub mod library;
-mod messages;
-pub mod preview;
-pub mod preview_model;
-pub mod services;
-pub mod smoke;
-pub mod state;
+mod control;
+pub mod model;
+mod panels;
 pub mod theme;
-pub mod tools;
-pub mod workflow;
+mod windows;
 
+use background::services::{FilePicker, Services};
 use command::{COMMANDS, Command};
-use destination_pane::{DestConfig, DestinationPane, TargetChoice};
-use document::Document;
-use library::Library;
-use preview_model::PreviewModel;
-use services::{FilePicker, Services};
-use state::Persisted;
+use model::destination::{DestConfig, TargetChoice};
+use model::document::Document;
+use model::library::Library;
+use model::persisted::Persisted;
+use model::preview::PreviewModel;
+use panels::destination_bar::DestinationPane;
+use panels::{composer, history as history_panel, library as library_panel, preview};
 
 use crate::destinations::{self, Destination, Target};
 use crate::event::CallType;
@@ -71,7 +55,7 @@ pub struct AppOptions {
     pub runtime: Arc<tokio::runtime::Runtime>,
     pub picker: Arc<dyn FilePicker>,
     /// `SEGMENT_CONSOLE_SMOKE=1`: load the tour, send it to the sandbox, report, exit.
-    pub smoke: Option<smoke::Smoke>,
+    pub smoke: Option<background::smoke::Smoke>,
 }
 
 /// The sandbox's state as the window knows it.
@@ -108,15 +92,15 @@ pub struct App {
     pub send_options: crate::transport::TransportOptions,
     /// The history entry of the last finished send, shown as the response.
     pub last_sent: Option<Entry>,
-    pub history: history_pane::HistoryPane,
+    pub history: model::history::HistoryPane,
     palette_open: bool,
     palette_query: String,
     /// An export's text while the user picks where to write it.
     pending_export: Option<String>,
-    smoke: Option<smoke::Smoke>,
+    smoke: Option<background::smoke::Smoke>,
     frames: u64,
-    pub work: workflow::Workflow,
-    pub tools: tools::Tools,
+    pub work: model::workflow::Workflow,
+    pub tools: model::tools::Tools,
 }
 
 /// The tour set: the samples per call, and what a new window opens with.
@@ -181,7 +165,7 @@ impl App {
             pending_export: None,
             smoke: opts.smoke,
             frames: 0,
-            work: workflow::Workflow::new(&opts.dirs.autosave_dir()),
+            work: model::workflow::Workflow::new(&opts.dirs.autosave_dir()),
             tools: Default::default(),
         };
         if let Some(p) = problems.into_iter().chain(store_problem).next() {
@@ -410,7 +394,7 @@ impl eframe::App for App {
             .default_size(250.0)
             .min_size(120.0)
             .show(ui, |ui| {
-                let wanted = history_pane::show(ui, &mut self.history, &mut self.commands);
+                let wanted = history_panel::show(ui, &mut self.history, &mut self.commands);
                 self.fetch_history_pages(wanted);
             });
         egui::Panel::left("library")
@@ -418,7 +402,7 @@ impl eframe::App for App {
             .default_size(230.0)
             .show(ui, |ui| {
                 let progress = self.work.batch.as_ref().map(|_| &self.work.batch_progress);
-                library::show(ui, &mut self.lib, progress, &mut self.commands)
+                library_panel::show(ui, &mut self.lib, progress, &mut self.commands)
             });
         egui::Panel::right("preview")
             .resizable(true)

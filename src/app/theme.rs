@@ -1,6 +1,6 @@
 //! Light and dark themes, following the system by default.
 
-use super::state::ThemePref;
+use super::model::persisted::ThemePref;
 
 pub fn apply(ctx: &egui::Context, pref: ThemePref) {
     let wanted = match pref {

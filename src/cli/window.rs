@@ -1,7 +1,7 @@
 //! No subcommand: open the window (and, with SEGMENT_CONSOLE_SMOKE=1, run its smoke check).
 
-use segment_console::app::services::{RfdPicker, runtime};
-use segment_console::app::smoke::{Smoke, SmokeResult};
+use segment_console::app::background::services::{RfdPicker, runtime};
+use segment_console::app::background::smoke::{Smoke, SmokeResult};
 use segment_console::app::{App, AppOptions};
 use segment_console::files::paths::DataDirs;
 use std::process::ExitCode;

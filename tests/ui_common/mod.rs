@@ -5,7 +5,7 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use segment_console::app::services::{FilePicker, PickPurpose, runtime};
+use segment_console::app::background::services::{FilePicker, PickPurpose, runtime};
 use segment_console::app::{App, AppOptions};
 use segment_console::files::paths::DataDirs;
 use std::path::{Path, PathBuf};

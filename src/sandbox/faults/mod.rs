@@ -47,7 +47,7 @@ pub enum Fault {
 impl Fault {
     /// Checks the values a caller may get wrong; `dest` must be a sandbox destination id.
     pub fn check(&self, dest: &str) -> Result<(), String> {
-        if !partners::find(dest).is_some() {
+        if partners::find(dest).is_none() {
             return Err(format!(
                 "unknown destination \"{dest}\"; choose one of {}",
                 partners::ids_text()

@@ -1,8 +1,8 @@
 //! Executing commands: the one place where what widgets ask for happens.
 
-use super::command::{Action, Command, ExportKind};
-use super::services::{EntryPurpose, PickPurpose};
-use super::{App, Library, SandboxState, sample, theme};
+use crate::app::background::services::{EntryPurpose, PickPurpose};
+use crate::app::command::{Action, Command, ExportKind};
+use crate::app::{App, Library, SandboxState, sample, theme};
 use crate::destinations::{self, OutcomeKind, PartnerRequest};
 use crate::event::fill;
 use crate::export;
@@ -57,7 +57,7 @@ impl App {
                 self.persisted.destination = id.to_string();
                 self.config_revision += 1;
             }
-            Command::OpenPath(p) => self.guard(super::workflow::Pending::Open(Some(p))),
+            Command::OpenPath(p) => self.guard(crate::app::model::workflow::Pending::Open(Some(p))),
             Command::SaveTo(p) => self.save_to(p),
             Command::SelectHistory(id) => {
                 self.history.selected = Some(id);
@@ -74,8 +74,8 @@ impl App {
             Command::DeleteHistory(id) => {
                 self.services.history(move |h| {
                     Some(match h.delete(&[id]) {
-                        Ok(_) => super::services::Msg::HistoryChanged,
-                        Err(e) => super::services::Msg::Status {
+                        Ok(_) => crate::app::background::services::Msg::HistoryChanged,
+                        Err(e) => crate::app::background::services::Msg::Status {
                             text: format!("Could not delete the entry: {e}"),
                             error: true,
                         },
@@ -88,11 +88,11 @@ impl App {
             Command::ClearHistory => {
                 self.services.history(|h| {
                     Some(match h.clear() {
-                        Ok(n) => super::services::Msg::Status {
+                        Ok(n) => crate::app::background::services::Msg::Status {
                             text: format!("Cleared {n} history entries."),
                             error: false,
                         },
-                        Err(e) => super::services::Msg::Status {
+                        Err(e) => crate::app::background::services::Msg::Status {
                             text: format!("Could not clear history: {e}"),
                             error: true,
                         },
@@ -134,8 +134,8 @@ impl App {
                     self.load_into_doc();
                 }
             }
-            Action::Open => self.guard(super::workflow::Pending::Open(None)),
-            Action::NewSet => self.guard(super::workflow::Pending::New),
+            Action::Open => self.guard(crate::app::model::workflow::Pending::Open(None)),
+            Action::NewSet => self.guard(crate::app::model::workflow::Pending::New),
             Action::Save => match self.lib.path.clone() {
                 Some(p) => self.save_to(p),
                 None => self.services.pick(
@@ -242,7 +242,7 @@ impl App {
         }
         let dest = self.destination();
         let cfg = self.config();
-        if matches!(cfg.target, super::TargetChoice::Sandbox) {
+        if matches!(cfg.target, crate::app::TargetChoice::Sandbox) {
             match &self.sandbox {
                 SandboxState::Ready(_) => {}
                 SandboxState::Starting => {
@@ -281,8 +281,8 @@ impl App {
                 let reason = outcome.reason.clone().unwrap_or_default();
                 self.services.history(move |h| {
                     Some(match h.append(&entry) {
-                        Ok(_) => super::services::Msg::HistoryChanged,
-                        Err(e) => super::services::Msg::Status {
+                        Ok(_) => crate::app::background::services::Msg::HistoryChanged,
+                        Err(e) => crate::app::background::services::Msg::Status {
                             text: format!("Not written to history: {e}"),
                             error: true,
                         },
@@ -320,7 +320,7 @@ impl App {
         }
     }
 
-    pub(super) fn open_path(&mut self, p: PathBuf) {
+    pub(crate) fn open_path(&mut self, p: PathBuf) {
         match event_set::open(&p) {
             Ok(loaded) => {
                 let n = loaded.set.events.len();
@@ -340,7 +340,7 @@ impl App {
         }
     }
 
-    pub(super) fn save_to(&mut self, p: PathBuf) {
+    pub(crate) fn save_to(&mut self, p: PathBuf) {
         self.sync_doc_to_lib();
         if self.lib.set.name.is_empty() {
             self.lib.set.name = p
@@ -367,16 +367,16 @@ impl App {
     }
 
     /// Writes an export chosen from the preview or history, off the UI thread.
-    pub(super) fn write_export(&mut self, path: PathBuf, text: String) {
+    pub(crate) fn write_export(&mut self, path: PathBuf, text: String) {
         let tx = self.services.sender();
         self.services.runtime.spawn_blocking(move || {
             let r = crate::files::atomic::write_atomic(&path, text.as_bytes());
             let m = match r {
-                Ok(()) => super::services::Msg::Status {
+                Ok(()) => crate::app::background::services::Msg::Status {
                     text: format!("Exported {}.", path.display()),
                     error: false,
                 },
-                Err(e) => super::services::Msg::Status {
+                Err(e) => crate::app::background::services::Msg::Status {
                     text: format!("Could not export to {}: {e}", path.display()),
                     error: true,
                 },
@@ -385,7 +385,7 @@ impl App {
         });
     }
 
-    pub(super) fn export_entry(&mut self, ctx: &egui::Context, kind: ExportKind, entry: Entry) {
+    pub(crate) fn export_entry(&mut self, ctx: &egui::Context, kind: ExportKind, entry: Entry) {
         match kind {
             ExportKind::Har => {
                 self.pending_export = Some(

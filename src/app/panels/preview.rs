@@ -1,10 +1,10 @@
 //! The preview: the source event beside the translated request(s), findings in words, and
 //! provenance highlighting both ways (point at an output field to see its source, and back).
 
-use super::command::{Action, Command};
-use super::json_lines::Line;
-use super::preview_model::{Focus, Highlight, PreviewModel, highlight};
-use super::theme::palette;
+use crate::app::command::{Action, Command};
+use crate::app::model::json_lines::Line;
+use crate::app::model::preview::{Focus, Highlight, PreviewModel, highlight};
+use crate::app::theme::palette;
 use crate::destinations::{OutcomeKind, Provenance};
 use crate::event::Severity;
 use std::ops::Range;

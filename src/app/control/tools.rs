@@ -2,23 +2,18 @@
 //! to the app: their state, when their models are brought up to date (in `logic`, only when
 //! their inputs changed), and the commands they send.
 
-use super::command::Action;
-use super::compare::{CompareCmd, CompareState, Inputs};
-use super::fanout::{FanOut, FanOutState};
-use super::{App, audience, compare_view, fanout};
+use crate::app::App;
+use crate::app::command::Action;
+use crate::app::model::compare::{CompareCmd, Inputs};
+use crate::app::model::fanout as fanout_model;
+use crate::app::model::fanout::FanOut;
+use crate::app::windows::{audience, compare as compare_view, fanout};
 use serde_json::Value;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-#[derive(Default)]
-pub struct Tools {
-    pub compare: CompareState,
-    pub fanout: FanOutState,
-    pub audience: audience::AudienceForm,
-}
-
 impl App {
     /// Opens or closes a tool's window.
-    pub(super) fn tool_action(&mut self, a: Action) {
+    pub(crate) fn tool_action(&mut self, a: Action) {
         let t = &mut self.tools;
         match a {
             Action::Compare => t.compare.open = !t.compare.open,
@@ -29,7 +24,7 @@ impl App {
     }
 
     /// Adds events after the selected one (the audience builder's), and selects the last.
-    pub(super) fn add_events(&mut self, events: Vec<Value>) {
+    pub(crate) fn add_events(&mut self, events: Vec<Value>) {
         if self.doc.error().is_some() {
             self.set_status(
                 "Fix or undo the JSON error before adding events; nothing was added.",
@@ -45,7 +40,7 @@ impl App {
         self.set_status(format!("Added {n} event(s) to the set."), false);
     }
 
-    pub(super) fn compare_command(&mut self, c: CompareCmd) {
+    pub(crate) fn compare_command(&mut self, c: CompareCmd) {
         self.tools.compare.apply(c);
     }
 
@@ -59,7 +54,7 @@ impl App {
     }
 
     /// Brings the tools' models up to date. Cheap when nothing they read has changed.
-    pub(super) fn refresh_tools(&mut self, ctx: &egui::Context) {
+    pub(crate) fn refresh_tools(&mut self, ctx: &egui::Context) {
         let needs_fanout = self.tools.fanout.open || self.tools.compare.needs_fanout();
         if needs_fanout && let Some(event) = self.doc.value() {
             let key = self.fanout_key();
@@ -67,7 +62,7 @@ impl App {
                 let base = self
                     .sandbox_base()
                     .unwrap_or_else(|| "http://127.0.0.1:0".into());
-                let columns = fanout::compute(
+                let columns = fanout_model::compute(
                     event,
                     &self.store,
                     &base,
@@ -101,7 +96,7 @@ impl App {
     }
 
     /// Draws the tools' windows.
-    pub(super) fn tools_ui(&mut self, ctx: &egui::Context) {
+    pub(crate) fn tools_ui(&mut self, ctx: &egui::Context) {
         let t = &mut self.tools;
         if t.compare.open {
             compare_view::show(ctx, &mut t.compare, t.fanout.model.as_ref());
@@ -115,9 +110,3 @@ impl App {
         }
     }
 }
-
-/// The Tools menu.
-pub const MENU: (&str, &[Action]) = (
-    "Tools",
-    &[Action::Compare, Action::FanOut, Action::AudienceBuilder],
-);

@@ -64,7 +64,7 @@ pub enum EntryPurpose {
     Show,
     Replay,
     OpenInComposer,
-    Export(super::command::ExportKind),
+    Export(crate::app::command::ExportKind),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

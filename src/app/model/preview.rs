@@ -1,7 +1,7 @@
 //! What the preview shows, computed once per change of event, destination or settings (never per
 //! frame): the outcome, the source event as path-tagged lines, and each request as lines.
 
-use super::json_lines::{Line, lines, within};
+use crate::app::model::json_lines::{Line, lines, within};
 use crate::destinations::{Body, Outcome, PartnerRequest, Provenance};
 use serde_json::Value;
 

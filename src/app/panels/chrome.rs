@@ -1,14 +1,16 @@
 //! The window's frame around the panes: the menu bar, the command palette, the status bar, and
 //! the send bar with the last response.
 
-use super::command::{self, Action, COMMANDS, Command, with_shortcut};
-use super::{App, SandboxState, exchange_view, theme, tools};
+use crate::app::command::{self, Action, Command, with_shortcut};
+use crate::app::model::tools;
+use crate::app::panels::exchange as exchange_view;
+use crate::app::{App, SandboxState, theme};
 use crate::destinations::OutcomeKind;
 use crate::transport::SendState;
 use std::time::Duration;
 
 impl App {
-    pub(super) fn menu_bar(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn menu_bar(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
             let menus: [(&str, &[Action]); 5] = [
                 (
@@ -90,51 +92,7 @@ impl App {
         });
     }
 
-    pub(super) fn palette(&mut self, ctx: &egui::Context) {
-        if !self.palette_open {
-            return;
-        }
-        let mut open = true;
-        let mut chosen = None;
-        egui::Window::new("Command palette")
-            .open(&mut open)
-            .collapsible(false)
-            .anchor(egui::Align2::CENTER_TOP, [0.0, 60.0])
-            .show(ctx, |ui| {
-                let r = ui
-                    .add(
-                        egui::TextEdit::singleline(&mut self.palette_query)
-                            .hint_text("Type a command"),
-                    )
-                    .on_hover_text("Command palette search");
-                r.request_focus();
-                let q = self.palette_query.to_lowercase();
-                let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
-                let matches = COMMANDS
-                    .iter()
-                    .filter(|c| c.action != Action::Palette && c.name.to_lowercase().contains(&q));
-                for (i, c) in matches.enumerate() {
-                    let shortcut = c
-                        .shortcut
-                        .as_ref()
-                        .map(|k| ui.ctx().format_shortcut(k))
-                        .unwrap_or_default();
-                    let b = egui::Button::new(c.name).shortcut_text(shortcut);
-                    if ui.add(b).clicked() || (enter && i == 0) {
-                        chosen = Some(c.action);
-                    }
-                }
-            });
-        if let Some(a) = chosen {
-            self.commands.push(Command::Run(a));
-            self.palette_open = false;
-        }
-        if !open || ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
-            self.palette_open = false;
-        }
-    }
-
-    pub(super) fn status_bar(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn status_bar(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             if let Some(s) = &self.status {
                 let p = theme::palette(ui);
@@ -150,7 +108,7 @@ impl App {
         });
     }
 
-    pub(super) fn send_bar(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn send_bar(&mut self, ui: &mut egui::Ui) {
         let rejected = self
             .preview
             .as_ref()
@@ -188,7 +146,7 @@ impl App {
         });
     }
 
-    pub(super) fn response_section(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn response_section(&mut self, ui: &mut egui::Ui) {
         let Some(report) = self.send.report() else {
             return;
         };

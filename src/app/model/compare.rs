@@ -3,7 +3,7 @@
 //! response, or pasted JSON), and their diff. The diff is cached by the two sides' content:
 //! it is computed again only when a side's text changes, never per frame.
 
-pub use super::compare_source::{Inputs, Part, Resolved, Side, Source, resolve};
+pub use crate::app::model::compare_source::{Inputs, Part, Resolved, Side, Source, resolve};
 use crate::history::Entry;
 use crate::json::diff::{self, DiffLine, Row, Stats};
 use std::collections::BTreeSet;

@@ -1,8 +1,8 @@
 //! The composer: call type, the form fields of the call, a key-value editor for traits or
 //! properties, and the raw JSON editor, all editing one `Document`.
 
-use super::command::{Action, Command};
-use super::document::{Document, container, form_fields};
+use crate::app::command::{Action, Command};
+use crate::app::model::document::{Document, container, form_fields};
 use crate::event::CallType;
 
 /// A value longer than this (as text) is not edited in its row but in the JSON editor: a
@@ -205,7 +205,7 @@ fn raw_editor(ui: &mut egui::Ui, doc: &mut Document) {
     let label = ui.label("Event JSON");
     if let Some(err) = doc.error() {
         ui.colored_label(
-            super::theme::palette(ui).error,
+            crate::app::theme::palette(ui).error,
             format!(
                 "JSON error at line {}, column {}: {}",
                 err.line, err.column, err.message

@@ -2,71 +2,11 @@
 //! embedded sandbox for Salesmachine one event after another, prints what it saw, and closes.
 //! CI runs it under Xvfb.
 
-use super::App;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-/// What the smoke run found; `main` reads it after the window closes to pick the exit code.
-#[derive(Clone, Debug, Default)]
-pub struct SmokeResult {
-    pub first_frame_ms: Option<u128>,
-    pub sent: usize,
-    pub ok: usize,
-    pub expected: usize,
-    pub finished: bool,
-    pub error: Option<String>,
-}
-
-impl SmokeResult {
-    pub fn passed(&self) -> bool {
-        self.finished && self.error.is_none() && self.expected > 0 && self.ok == self.expected
-    }
-}
-
-pub struct Smoke {
-    started: Instant,
-    pub result: Arc<Mutex<SmokeResult>>,
-    queue: Option<Vec<serde_json::Value>>,
-    waiting: bool,
-    deadline: Duration,
-}
-
-impl Smoke {
-    pub fn new(process_start: Instant, result: Arc<Mutex<SmokeResult>>) -> Smoke {
-        Smoke {
-            started: process_start,
-            result,
-            queue: None,
-            waiting: false,
-            deadline: Duration::from_secs(60),
-        }
-    }
-
-    fn update(&self, f: impl FnOnce(&mut SmokeResult)) {
-        if let Ok(mut r) = self.result.lock() {
-            f(&mut r);
-        }
-    }
-
-    pub fn first_frame(&mut self) {
-        let ms = self.started.elapsed().as_millis();
-        println!("SMOKE first_frame_ms={ms}");
-        self.update(|r| r.first_frame_ms = Some(ms));
-    }
-
-    pub fn sent(&mut self, ok: bool) {
-        self.waiting = false;
-        self.update(|r| {
-            r.sent += 1;
-            if ok {
-                r.ok += 1;
-            }
-        });
-    }
-}
+use crate::app::App;
+use std::time::Duration;
 
 impl App {
-    pub(super) fn smoke_step(&mut self, ctx: &egui::Context) {
+    pub(crate) fn smoke_step(&mut self, ctx: &egui::Context) {
         let Some(smoke) = &mut self.smoke else { return };
         ctx.request_repaint_after(Duration::from_millis(50));
         if smoke.started.elapsed() > smoke.deadline {
@@ -77,7 +17,7 @@ impl App {
             return;
         }
         let has_queue = smoke.queue.is_some();
-        if let super::SandboxState::Failed(e) = &self.sandbox {
+        if let crate::app::SandboxState::Failed(e) = &self.sandbox {
             let e = e.clone();
             if let Some(s) = &self.smoke {
                 s.update(|r| r.error = Some(format!("sandbox: {e}")));
@@ -91,7 +31,7 @@ impl App {
             self.persisted.destination = "salesmachine".into();
             // Only the calls Salesmachine accepts are sent; the others would send nothing.
             let dest = self.destination();
-            let events: Vec<_> = super::tour()
+            let events: Vec<_> = crate::app::tour()
                 .events
                 .into_iter()
                 .filter(|e| {

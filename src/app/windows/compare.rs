@@ -2,9 +2,9 @@
 //! removed and changed lines coloured, the changed words marked, unchanged runs folded, and
 //! buttons that step through the changes. Rows are virtualised (only visible rows are laid out).
 
-use super::compare::{CompareState, Part, Side, SideName, Source};
-use super::fanout::FanOut;
-use super::theme::palette;
+use crate::app::model::compare::{CompareState, Part, Side, SideName, Source};
+use crate::app::model::fanout::FanOut;
+use crate::app::theme::palette;
 use crate::destinations;
 use crate::json::diff::{DiffLine, Kind, Row};
 use egui::accesskit::Role;
@@ -154,7 +154,7 @@ fn side_picker(ui: &mut egui::Ui, side: &mut Side, name: SideName, fanout: Optio
     }
 }
 
-fn side_status(ui: &mut egui::Ui, view: &super::compare::Resolved) {
+fn side_status(ui: &mut egui::Ui, view: &crate::app::model::compare::Resolved) {
     let p = palette(ui);
     if view.title != Source::Pasted.label() {
         ui.strong(&view.title);

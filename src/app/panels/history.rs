@@ -2,72 +2,13 @@
 //! time from the history thread, so 100,000 entries cost nothing per frame), filters and text
 //! search, and the selected entry in full.
 
-use super::command::{Command, ExportKind};
-use super::compare::{CompareCmd, SideName};
-use super::exchange_view;
-use super::theme::palette;
+use crate::app::command::{Command, ExportKind};
+use crate::app::model::compare::{CompareCmd, SideName};
+use crate::app::model::history::HistoryPane;
+use crate::app::panels::exchange as exchange_view;
+use crate::app::theme::palette;
 use crate::destinations;
-use crate::history::{Entry, Filter, Summary};
 use crate::transport::StatusClass;
-use std::collections::{BTreeMap, BTreeSet};
-
-pub const PAGE: usize = 200;
-
-#[derive(Default)]
-pub struct HistoryPane {
-    pub text: String,
-    pub destination: Option<String>,
-    pub class: Option<StatusClass>,
-    pub call: Option<String>,
-    /// Bumped whenever the rows shown are stale (filters changed, history changed).
-    pub generation: u64,
-    pub total: Option<usize>,
-    pub rows: BTreeMap<usize, Summary>,
-    requested: BTreeSet<usize>,
-    pub selected: Option<i64>,
-    pub detail: Option<Entry>,
-    pub focus_filter: bool,
-    pub confirm_clear: bool,
-    pub error: Option<String>,
-    pub charts: super::charts::Charts,
-}
-
-impl HistoryPane {
-    pub fn filter(&self) -> Filter {
-        Filter {
-            destination: self.destination.clone(),
-            call_type: self.call.clone(),
-            event_name: None,
-            status: self.class.into_iter().collect(),
-            text: Some(self.text.trim().to_string()).filter(|t| !t.is_empty()),
-        }
-    }
-
-    /// Forget the rows; the caller asks for the count and the first page again.
-    pub fn invalidate(&mut self) {
-        self.generation += 1;
-        self.rows.clear();
-        self.requested.clear();
-        self.total = None;
-    }
-
-    pub fn accept_page(&mut self, generation: u64, offset: usize, rows: Vec<Summary>) {
-        if generation != self.generation {
-            return;
-        }
-        for (i, r) in rows.into_iter().enumerate() {
-            self.rows.insert(offset + i, r);
-        }
-    }
-
-    /// Pages of rows the table needs and has not asked for yet.
-    fn want(&mut self, index: usize, out: &mut Vec<usize>) {
-        let page = index / PAGE;
-        if self.requested.insert(page) {
-            out.push(page * PAGE);
-        }
-    }
-}
 
 /// Draws the pane; returns the offsets of pages to fetch.
 pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Command>) -> Vec<usize> {
@@ -158,7 +99,7 @@ pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Comman
     if let Some(e) = &pane.error {
         ui.colored_label(palette(ui).error, e);
     }
-    super::charts::show(ui, &mut pane.charts, pane.total);
+    crate::app::panels::charts::show(ui, &mut pane.charts, pane.total);
     if pane.detail.is_some() {
         egui::Panel::right("history-detail")
             .resizable(true)

@@ -1,7 +1,7 @@
 //! Taking in what background work reports, once per frame, without blocking.
 
-use super::services::{EntryPurpose, Msg, PickPurpose};
-use super::{App, SandboxState};
+use crate::app::background::services::{EntryPurpose, Msg, PickPurpose};
+use crate::app::{App, SandboxState};
 use crate::export;
 use crate::transport::SendState;
 
@@ -39,7 +39,7 @@ pub fn failure_in_words(report: &crate::transport::SendReport) -> Option<String>
 }
 
 impl App {
-    pub(super) fn take_messages(&mut self, ctx: &egui::Context) {
+    pub(crate) fn take_messages(&mut self, ctx: &egui::Context) {
         while let Ok(m) = self.services.rx.try_recv() {
             self.on_message(ctx, m);
         }
@@ -177,22 +177,26 @@ impl App {
     }
 
     /// History changed or its filters did: count again and fetch the first page.
-    pub(super) fn reload_history(&mut self) {
+    pub(crate) fn reload_history(&mut self) {
         self.history.invalidate();
         let g = self.history.generation;
         self.services.count_history(g, self.history.filter());
         self.fetch_history_pages(vec![0]);
     }
 
-    pub(super) fn fetch_history_pages(&mut self, offsets: Vec<usize>) {
+    pub(crate) fn fetch_history_pages(&mut self, offsets: Vec<usize>) {
         if offsets.contains(&usize::MAX) {
             self.reload_history();
             return;
         }
         let g = self.history.generation;
         for off in offsets {
-            self.services
-                .query_history(g, self.history.filter(), off, super::history_pane::PAGE);
+            self.services.query_history(
+                g,
+                self.history.filter(),
+                off,
+                crate::app::model::history::PAGE,
+            );
         }
     }
 }

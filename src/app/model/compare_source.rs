@@ -2,7 +2,7 @@
 //! pretty JSON of the composer's event (now or before its edits), a destination's translated
 //! request, a history entry's event, request or response, or pasted text.
 
-use super::fanout::FanOut;
+use crate::app::model::fanout::FanOut;
 use crate::destinations;
 use crate::history::Entry;
 use crate::json::diff;
@@ -80,7 +80,7 @@ pub struct Side {
 }
 
 impl Side {
-    pub(super) fn of(source: Source) -> Side {
+    pub(crate) fn of(source: Source) -> Side {
         Side {
             source,
             dest: destinations::registry()

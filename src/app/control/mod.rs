@@ -1,0 +1,9 @@
+//! The app's controller: executing commands, taking in background messages, sending, batches,
+//! autosave and the tools. Each file adds methods to `App`; the window calls them from
+//! `logic` and `ui`.
+
+pub(crate) mod actions;
+pub(crate) mod messages;
+pub(crate) mod smoke;
+pub(crate) mod tools;
+pub(crate) mod workflow;

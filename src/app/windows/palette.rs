@@ -1,0 +1,50 @@
+//! The command palette (Ctrl+K): every command by name, filtered as you type.
+
+use crate::app::App;
+use crate::app::command::{Action, COMMANDS, Command};
+
+impl App {
+    pub(crate) fn palette(&mut self, ctx: &egui::Context) {
+        if !self.palette_open {
+            return;
+        }
+        let mut open = true;
+        let mut chosen = None;
+        egui::Window::new("Command palette")
+            .open(&mut open)
+            .collapsible(false)
+            .anchor(egui::Align2::CENTER_TOP, [0.0, 60.0])
+            .show(ctx, |ui| {
+                let r = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.palette_query)
+                            .hint_text("Type a command"),
+                    )
+                    .on_hover_text("Command palette search");
+                r.request_focus();
+                let q = self.palette_query.to_lowercase();
+                let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let matches = COMMANDS
+                    .iter()
+                    .filter(|c| c.action != Action::Palette && c.name.to_lowercase().contains(&q));
+                for (i, c) in matches.enumerate() {
+                    let shortcut = c
+                        .shortcut
+                        .as_ref()
+                        .map(|k| ui.ctx().format_shortcut(k))
+                        .unwrap_or_default();
+                    let b = egui::Button::new(c.name).shortcut_text(shortcut);
+                    if ui.add(b).clicked() || (enter && i == 0) {
+                        chosen = Some(c.action);
+                    }
+                }
+            });
+        if let Some(a) = chosen {
+            self.commands.push(Command::Run(a));
+            self.palette_open = false;
+        }
+        if !open || ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+            self.palette_open = false;
+        }
+    }
+}
