@@ -86,12 +86,18 @@ impl App {
         charts.poll();
         if charts.stale(generation) {
             let services = &self.services;
-            charts.request(generation, filter, ctx, |job| {
-                services.history(move |h| {
-                    job(h);
-                    None
-                })
-            });
+            let ctx = ctx.clone();
+            charts.request(
+                generation,
+                filter,
+                move || ctx.request_repaint(),
+                |job| {
+                    services.history(move |h| {
+                        job(h);
+                        None
+                    })
+                },
+            );
         }
     }
 

@@ -88,25 +88,24 @@ impl Charts {
     }
 
     /// Reads and sums up the filtered entries on the history thread. The answer comes on the
-    /// charts' own channel, and wakes the window.
+    /// charts' own channel, then `wake` is called (the window repaints).
     pub fn request(
         &mut self,
         generation: u64,
         filter: Filter,
-        ctx: &egui::Context,
+        wake: impl Fn() + Send + 'static,
         run: impl FnOnce(Box<dyn FnOnce(&mut History) + Send>),
     ) {
         let (tx, rx) = channel();
         self.rx = Some(rx);
         self.generation = Some(generation);
-        let ctx = ctx.clone();
         run(Box::new(move |h: &mut History| {
             let r = h
                 .query(&filter, 0, LIMIT)
                 .map(|rows| summarize(&rows))
                 .map_err(|e| e.to_string());
             let _ = tx.send((generation, r));
-            ctx.request_repaint();
+            wake();
         }));
     }
 

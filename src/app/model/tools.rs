@@ -1,8 +1,5 @@
-//! The Tools menu's windows (compare, fan-out, audience sync) and the history charts, joined
-//! to the app: their state, when their models are brought up to date (in `logic`, only when
-//! their inputs changed), and the commands they send.
+//! The state of the Tools menu's windows: compare, fan-out and audience sync.
 
-use crate::app::command::Action;
 use crate::app::model::audience;
 use crate::app::model::compare::CompareState;
 use crate::app::model::fanout::FanOutState;
@@ -13,9 +10,3 @@ pub struct Tools {
     pub fanout: FanOutState,
     pub audience: audience::AudienceForm,
 }
-
-/// The Tools menu.
-pub const MENU: (&str, &[Action]) = (
-    "Tools",
-    &[Action::Compare, Action::FanOut, Action::AudienceBuilder],
-);

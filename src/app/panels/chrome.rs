@@ -2,7 +2,6 @@
 //! the send bar with the last response.
 
 use crate::app::command::{self, Action, Command, with_shortcut};
-use crate::app::model::tools;
 use crate::app::panels::exchange as exchange_view;
 use crate::app::{App, SandboxState, theme};
 use crate::destinations::OutcomeKind;
@@ -47,7 +46,10 @@ impl App {
                         Action::Palette,
                     ],
                 ),
-                tools::MENU,
+                (
+                    "Tools",
+                    &[Action::Compare, Action::FanOut, Action::AudienceBuilder],
+                ),
             ];
             for (title, actions) in menus {
                 ui.menu_button(title, |ui| {
