@@ -189,6 +189,11 @@ pub enum Command {
     LoadSample(crate::event::CallType),
     SetCallType(crate::event::CallType),
     SelectDestination(&'static str),
+    /// A destination's configuration as edited in the destination bar.
+    SetConfig {
+        destination: &'static str,
+        config: Box<crate::app::model::destination::DestConfig>,
+    },
     SelectHistory(i64),
     Replay(i64),
     OpenHistoryInComposer(i64),

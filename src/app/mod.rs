@@ -13,7 +13,7 @@ mod windows;
 
 use background::services::{FilePicker, Services};
 use command::{COMMANDS, Command};
-use model::destination::{DestConfig, TargetChoice};
+use model::destination::{DestConfig, SaveDue, SettingsEdit, TargetChoice};
 use model::document::Document;
 use model::library::Library;
 use model::persisted::Persisted;
@@ -28,9 +28,7 @@ use crate::files::paths::DataDirs;
 use crate::files::settings_store::SettingsStore;
 use crate::history::Entry;
 use crate::sandbox::SandboxHandle;
-use crate::transport::{Cancel, SendState};
 use serde_json::Value;
-use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -70,12 +68,7 @@ pub struct App {
     pub lib: Library,
     pub doc: Document,
     kv: composer::KvEditor,
-    pub store: SettingsStore,
-    settings_dirty: Option<Instant>,
-    settings_saving: bool,
-    revealed: BTreeSet<String>,
-    settings_open: bool,
-    config_revision: u64,
+    pub settings: SettingsEdit,
     preview: Option<PreviewModel>,
     preview_key: u64,
     /// The document revision the preview logic last saw, and since when.
@@ -85,9 +78,7 @@ pub struct App {
     pub status: Option<Status>,
     pub services: Services,
     pub sandbox: SandboxState,
-    pub send: SendState,
-    send_ticket: u64,
-    send_cancel: Option<Cancel>,
+    pub send: model::send::Send,
     /// How one send goes (timeout, reply cap); tests shorten the timeout.
     pub send_options: crate::transport::TransportOptions,
     /// The history entry of the last finished send, shown as the response.
@@ -140,12 +131,7 @@ impl App {
             lib,
             doc,
             kv: Default::default(),
-            store,
-            settings_dirty: None,
-            settings_saving: false,
-            revealed: BTreeSet::new(),
-            settings_open: false,
-            config_revision: 0,
+            settings: SettingsEdit::new(store),
             preview: None,
             preview_key: 0,
             doc_seen: (0, Instant::now()),
@@ -154,9 +140,7 @@ impl App {
             status: None,
             services,
             sandbox: SandboxState::Starting,
-            send: SendState::Building,
-            send_ticket: 0,
-            send_cancel: None,
+            send: Default::default(),
             send_options: crate::transport::TransportOptions::single(),
             last_sent: None,
             history: Default::default(),
@@ -188,17 +172,7 @@ impl App {
 
     /// The current destination's configuration, from the settings store.
     fn config(&self) -> DestConfig {
-        let d = self.destination();
-        let target = match self.store.target(d.id(), "http://sandbox") {
-            Target::Sandbox { .. } => TargetChoice::Sandbox,
-            Target::Live => TargetChoice::Live,
-            Target::Custom { url } => TargetChoice::Custom { url },
-        };
-        DestConfig {
-            settings: self.store.settings(d.id()),
-            mode: self.store.mode(d),
-            target,
-        }
+        self.settings.config(self.destination())
     }
 
     fn target(&self, cfg: &DestConfig) -> Target {
@@ -228,7 +202,7 @@ impl App {
             .flat_map(|d| {
                 destinations::kit::settings::secrets(
                     d.settings_schema(),
-                    &self.store.settings(d.id()),
+                    &self.settings.store().settings(d.id()),
                 )
             })
             .collect()
@@ -241,7 +215,7 @@ impl App {
         self.lib.revision.hash(&mut h);
         self.persisted.destination.hash(&mut h);
         self.persisted.show_secrets.hash(&mut h);
-        self.config_revision.hash(&mut h);
+        self.settings.revision().hash(&mut h);
         self.sandbox_base().hash(&mut h);
         let key = h.finish();
         if self.preview.is_some() && key == self.preview_key {
@@ -327,25 +301,13 @@ impl App {
         self.doc = Document::from_value(self.lib.current());
     }
 
-    fn save_settings_later(&mut self) {
-        self.settings_dirty = Some(Instant::now());
-    }
-
+    /// Typing a key writes the file once it pauses, one save at a time, off the UI thread.
     fn flush_settings(&mut self, ctx: &egui::Context) {
-        let Some(at) = self.settings_dirty else {
-            return;
-        };
-        // Typing a key writes the file once it pauses, one save at a time, off the UI thread.
-        if at.elapsed() < Duration::from_millis(400) {
-            ctx.request_repaint_after(Duration::from_millis(450));
-            return;
+        match self.settings.due(Instant::now()) {
+            SaveDue::Nothing => {}
+            SaveDue::Later(wait) => ctx.request_repaint_after(wait),
+            SaveDue::Now(store) => self.services.save_settings(store),
         }
-        if self.settings_saving {
-            return;
-        }
-        self.settings_dirty = None;
-        self.settings_saving = true;
-        self.services.save_settings(self.store.clone());
     }
 }
 
@@ -369,23 +331,21 @@ impl eframe::App for App {
             let dest = self.destination();
             let mut cfg = self.config();
             let before = cfg.clone();
-            let mut changed = false;
             DestinationPane {
                 dest,
                 config: &mut cfg,
-                revealed: &mut self.revealed,
-                settings_open: &mut self.settings_open,
+                revealed: &mut self.settings.revealed,
+                settings_open: &mut self.settings.form_open,
                 commands: &mut self.commands,
-                changed: &mut changed,
             }
             .show(ui);
             if cfg != before {
-                self.store.set_settings(dest.id(), cfg.settings.clone());
-                self.store.set_mode(dest.id(), cfg.mode);
-                self.store
-                    .set_target(dest.id(), &cfg.target.resolve("http://sandbox"));
-                self.config_revision += 1;
-                self.save_settings_later();
+                // Applied in the next frame's logic, which this asks for at once.
+                ui.ctx().request_repaint();
+                self.commands.push(Command::SetConfig {
+                    destination: dest.id(),
+                    config: Box::new(cfg),
+                });
             }
         });
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));

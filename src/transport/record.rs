@@ -6,7 +6,6 @@ use crate::json::mask::mask_secrets;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::time::Instant;
 
 /// The class of a send, as the history filters and colours it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -364,50 +363,5 @@ impl SendReport {
             .iter()
             .filter_map(|e| e.last())
             .find_map(|a| a.error.as_ref())
-    }
-}
-
-/// The lifecycle of one send, which drives spinners, timings and the history.
-#[derive(Clone, Debug, PartialEq)]
-pub enum SendState {
-    Building,
-    Sending {
-        started: Instant,
-    },
-    /// Every request sent got a complete HTTP reply (of any status).
-    Done {
-        report: SendReport,
-    },
-    Failed {
-        error: TransportError,
-        report: SendReport,
-    },
-    Cancelled {
-        report: SendReport,
-    },
-}
-
-impl SendState {
-    pub fn finished(report: SendReport) -> SendState {
-        if report.cancelled() {
-            return SendState::Cancelled { report };
-        }
-        match report.error().cloned() {
-            Some(error) => SendState::Failed { error, report },
-            None => SendState::Done { report },
-        }
-    }
-
-    pub fn is_busy(&self) -> bool {
-        matches!(self, SendState::Building | SendState::Sending { .. })
-    }
-
-    pub fn report(&self) -> Option<&SendReport> {
-        match self {
-            SendState::Done { report }
-            | SendState::Failed { report, .. }
-            | SendState::Cancelled { report } => Some(report),
-            SendState::Building | SendState::Sending { .. } => None,
-        }
     }
 }

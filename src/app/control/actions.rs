@@ -8,10 +8,8 @@ use crate::event::fill;
 use crate::export;
 use crate::files::event_set;
 use crate::history::Entry;
-use crate::transport::{Cancel, SendState};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::time::Instant;
 
 impl App {
     pub fn execute(&mut self, ctx: &egui::Context, c: Command) {
@@ -55,8 +53,12 @@ impl App {
             }
             Command::SelectDestination(id) => {
                 self.persisted.destination = id.to_string();
-                self.config_revision += 1;
+                self.settings.touch();
             }
+            Command::SetConfig {
+                destination,
+                config,
+            } => self.settings.apply(destination, &config),
             Command::OpenPath(p) => self.guard(crate::app::model::workflow::Pending::Open(Some(p))),
             Command::SaveTo(p) => self.save_to(p),
             Command::SelectHistory(id) => {
@@ -107,14 +109,15 @@ impl App {
     fn run_action(&mut self, ctx: &egui::Context, a: Action) {
         match a {
             Action::Send => self.send_current(),
-            Action::CancelSend => match &self.send_cancel {
-                Some(c) if self.send.is_busy() => {
-                    c.cancel();
+            Action::CancelSend => {
+                if self.send.cancel() {
                     self.set_status("Cancelling…", false);
+                } else if self.work.batch.is_some() {
+                    self.cancel_batch();
+                } else {
+                    self.set_status("Nothing is being sent.", false);
                 }
-                _ if self.work.batch.is_some() => self.cancel_batch(),
-                _ => self.set_status("Nothing is being sent.", false),
-            },
+            }
             Action::FillIds => self.fill_ids(),
             Action::Undo => {
                 self.doc.undo();
@@ -152,7 +155,7 @@ impl App {
                 self.persisted.theme = theme::next(ctx, self.persisted.theme);
                 theme::apply(ctx, self.persisted.theme);
             }
-            Action::DestinationSettings => self.settings_open = !self.settings_open,
+            Action::DestinationSettings => self.settings.form_open = !self.settings.form_open,
             Action::FilterHistory => self.history.focus_filter = true,
             Action::Palette => {
                 self.palette_open = !self.palette_open;
@@ -236,7 +239,7 @@ impl App {
     }
 
     pub fn send_event(&mut self, event: Value) {
-        if self.send.is_busy() && self.send_cancel.is_some() {
+        if self.send.is_busy() {
             self.set_status("A send is already running; cancel it or wait.", true);
             return;
         }
@@ -291,15 +294,10 @@ impl App {
                 self.set_status(format!("Nothing sent: {reason}"), false);
             }
             OutcomeKind::Requests => {
-                self.send_ticket += 1;
-                let cancel = Cancel::new();
-                self.send_cancel = Some(cancel.clone());
-                self.send = SendState::Sending {
-                    started: Instant::now(),
-                };
+                let (ticket, cancel) = self.send.start();
                 let requests = outcome.requests.clone();
                 self.services.send(
-                    self.send_ticket,
+                    ticket,
                     requests,
                     self.send_options.clone(),
                     cancel,

@@ -3,7 +3,6 @@
 use crate::app::background::services::{EntryPurpose, Msg, PickPurpose};
 use crate::app::{App, SandboxState};
 use crate::export;
-use crate::transport::SendState;
 
 /// What went wrong with a send, in words: the first request that did not succeed, its last
 /// reply or failure, the wait the partner asked for, and how many attempts were made.
@@ -57,13 +56,11 @@ impl App {
                 report,
                 entry,
             } => {
-                if ticket != self.send_ticket {
-                    return;
-                }
                 let class = report.class();
                 let ms = report.elapsed_ms;
-                self.send = SendState::finished(report);
-                self.send_cancel = None;
+                if !self.send.finish(ticket, report) {
+                    return;
+                }
                 match entry {
                     Ok(e) => {
                         let ok = matches!(class, crate::transport::StatusClass::Success);
@@ -116,7 +113,7 @@ impl App {
             },
             Msg::Status { text, error } => self.set_status(text, error),
             Msg::SettingsSaved(r) => {
-                self.settings_saving = false;
+                self.settings.saved();
                 if let Err(e) = r {
                     self.set_status(format!("Settings not saved: {e}"), true);
                 }
@@ -163,7 +160,7 @@ impl App {
             EntryPurpose::Replay => {
                 if let Some(d) = crate::destinations::find(&e.destination) {
                     self.persisted.destination = d.id().to_string();
-                    self.config_revision += 1;
+                    self.settings.touch();
                 }
                 self.send_event(e.event);
             }

@@ -47,7 +47,7 @@ impl App {
     fn fanout_key(&self) -> u64 {
         let mut h = DefaultHasher::new();
         self.doc.text().hash(&mut h);
-        self.config_revision.hash(&mut h);
+        self.settings.revision().hash(&mut h);
         self.persisted.show_secrets.hash(&mut h);
         self.sandbox_base().hash(&mut h);
         h.finish()
@@ -64,7 +64,7 @@ impl App {
                     .unwrap_or_else(|| "http://127.0.0.1:0".into());
                 let columns = fanout_model::compute(
                     event,
-                    &self.store,
+                    self.settings.store(),
                     &base,
                     self.persisted.show_secrets,
                     chrono::Utc::now(),

@@ -15,5 +15,6 @@ pub mod json_lines;
 pub mod library;
 pub mod persisted;
 pub mod preview;
+pub mod send;
 pub mod tools;
 pub mod workflow;

@@ -5,7 +5,6 @@ use crate::app::command::{self, Action, Command, with_shortcut};
 use crate::app::panels::exchange as exchange_view;
 use crate::app::{App, SandboxState, theme};
 use crate::destinations::OutcomeKind;
-use crate::transport::SendState;
 use std::time::Duration;
 
 impl App {
@@ -115,7 +114,7 @@ impl App {
             .preview
             .as_ref()
             .is_some_and(|p| p.outcome.kind == OutcomeKind::Rejected);
-        let busy = self.send.is_busy() && self.send_cancel.is_some();
+        let busy = self.send.is_busy();
         ui.horizontal(|ui| {
             let send = ui
                 .add_enabled(
@@ -131,9 +130,7 @@ impl App {
             if send.clicked() {
                 self.commands.push(Command::Run(Action::Send));
             }
-            if let SendState::Sending { started } = &self.send
-                && busy
-            {
+            if let Some(started) = self.send.started() {
                 ui.spinner();
                 ui.label(format!("{:.1} s", started.elapsed().as_secs_f32()));
                 if ui

@@ -14,8 +14,6 @@ pub struct DestinationPane<'a> {
     pub revealed: &'a mut BTreeSet<String>,
     pub settings_open: &'a mut bool,
     pub commands: &'a mut Vec<Command>,
-    /// Bumped when anything here changed, so the preview recomputes.
-    pub changed: &'a mut bool,
 }
 
 impl DestinationPane<'_> {
@@ -26,7 +24,6 @@ impl DestinationPane<'_> {
             revealed,
             settings_open,
             commands,
-            changed,
         } = self;
         ui.horizontal_wrapped(|ui| {
             egui::ComboBox::from_label("Destination")
@@ -45,12 +42,7 @@ impl DestinationPane<'_> {
                     .selected_text(config.mode.as_str())
                     .show_ui(ui, |ui| {
                         for m in dest.modes() {
-                            if ui
-                                .selectable_value(&mut config.mode, *m, m.as_str())
-                                .changed()
-                            {
-                                *changed = true;
-                            }
+                            ui.selectable_value(&mut config.mode, *m, m.as_str());
                         }
                     });
             } else {
@@ -73,15 +65,12 @@ impl DestinationPane<'_> {
                         let selected = c.label() == config.target.label();
                         if ui.selectable_label(selected, c.label()).clicked() && !selected {
                             config.target = c;
-                            *changed = true;
                         }
                     }
                 });
             if let TargetChoice::Custom { url } = &mut config.target {
-                let r = ui
-                    .add(egui::TextEdit::singleline(url).desired_width(220.0))
+                ui.add(egui::TextEdit::singleline(url).desired_width(220.0))
                     .on_hover_text("Custom target URL");
-                *changed |= r.changed();
             }
             if matches!(config.target, TargetChoice::Live) {
                 ui.colored_label(palette(ui).warning, "Live: sends to the real partner API")
@@ -109,7 +98,7 @@ impl DestinationPane<'_> {
         });
         ui.label(egui::RichText::new(format!("Accepts {}", list_calls(dest.calls()))).weak());
         if *settings_open {
-            settings_form(ui, dest, config, revealed, changed);
+            settings_form(ui, dest, config, revealed);
         }
     }
 }
@@ -119,7 +108,6 @@ fn settings_form(
     dest: &'static dyn Destination,
     config: &mut DestConfig,
     revealed: &mut BTreeSet<String>,
-    changed: &mut bool,
 ) {
     let findings = destinations::kit::settings::check(
         dest.settings_schema(),
@@ -137,7 +125,7 @@ fn settings_form(
                 for spec in dest.settings_schema() {
                     let label = ui.label(spec.label).on_hover_text(spec.help);
                     ui.vertical(|ui| {
-                        *changed |= field(ui, spec, config, revealed, label.id);
+                        field(ui, spec, config, revealed, label.id);
                         let path = format!("settings.{}", spec.key);
                         for f in findings.iter().filter(|f| f.path == path) {
                             ui.colored_label(p.error, &f.message);
