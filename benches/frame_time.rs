@@ -13,7 +13,7 @@
 //! before handing them to the GPU. The CPU time of the UI thread is measured (the history
 //! thread and the tokio workers are not counted), the wall time beside it.
 //!
-//! Target (issue 8): under 8 ms of CPU per frame, median. Not a criterion bench: a frame
+//! Target: under 8 ms of CPU per frame, median. Not a criterion bench: a frame
 //! depends on the ones before it, so this drives a sequence and reports its distribution.
 
 #[path = "../tests/support/mod.rs"]

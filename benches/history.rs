@@ -2,7 +2,7 @@
 //! one import), then filtered text searches over them as the window runs them when a filter
 //! changes: the count of matches and the first page of rows.
 //!
-//! Target (issue 8): a search under 50 ms.
+//! Target: a search under 50 ms.
 
 #[path = "../tests/support/mod.rs"]
 mod support;

@@ -5,7 +5,7 @@
 //! its summary (every result committed to the history on disk); starting the sandbox and
 //! opening the history are not timed.
 //!
-//! Target (issue 8): at least 3,000 events per second on two cores with concurrency 8.
+//! Target: at least 3,000 events per second on two cores with concurrency 8.
 
 #[path = "../tests/support/mod.rs"]
 mod support;

@@ -3,7 +3,7 @@
 //! sends). The floor, measured in the same run, is what serde_json alone costs for the same
 //! events: parse the text, serialise the value.
 //!
-//! Targets (issue 8): translation at most 3x the floor, at least 200,000 events per second
+//! Targets: translation at most 3x the floor, at least 200,000 events per second
 //! on one core. A summary with the ratios is printed at the end.
 
 #[path = "../tests/support/mod.rs"]

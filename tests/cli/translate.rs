@@ -1,4 +1,6 @@
-//! The `translate` command end to end, on the files of `assets/`.
+//! The `translate` command end to end, on the files of `assets/`: secrets masked unless
+//! `--show-secrets`, URLs rewritten for the sandbox target, every destination translating every
+//! tour event, and exit code 2 with a message for unreadable files and bad settings.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

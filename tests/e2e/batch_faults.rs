@@ -1,7 +1,7 @@
 //! A large batch under a steady failure rate: it finishes, retries exactly as set, and the
 //! history holds one entry per event with every attempt, matching what the sandbox answered.
 //! The bounded test runs on every `cargo test`; the 10,000-event one is `#[ignore]`d and gave
-//! the README's figures (`cargo test --test batch_faults -- --ignored --nocapture`).
+//! the README's figures (`cargo test --test e2e batch_faults -- --ignored --nocapture`).
 
 use segment_console::batch::{BatchJob, BatchRun, Verdict};
 use segment_console::destinations::{self, Target};

@@ -1,6 +1,8 @@
-//! Issue 4, end to end: the tour, translated by the real translators, sent by the real transport
-//! to the real sandbox over loopback, then the sandbox's state checked against what each partner
-//! would have recorded.
+//! Every destination end to end: the tour, translated by the real translators, sent by the real
+//! transport to the real sandbox over loopback, then the sandbox's state checked against what
+//! each partner would have recorded (contacts created then updated, accounts linked, users
+//! matched by custom field or email, webhooks signed with the shared secret or not), and the
+//! preview's sentence about matching agreeing with the sandbox's reply.
 
 use crate::support::*;
 use segment_console::destinations::{Mode, OutcomeKind, Target};

@@ -1,5 +1,8 @@
-//! Issue 5, "checked by": the real transport against the sandbox's fault injection over
-//! loopback. Every case checks the attempts the SendReport recorded, and what the sandbox saw.
+//! The real transport against the sandbox's fault injection over loopback: latency past the
+//! timeout, 429 with Retry-After, 503s until the attempts run out, a failure rate, a dropped
+//! connection, a closed port and Salesmachine's rate limit. Every case checks the attempts the
+//! SendReport recorded (count, status, error kind, the wait between them), and what the sandbox
+//! saw.
 
 use crate::support::scenarios::{self, BACKOFF_MS};
 use crate::support::*;

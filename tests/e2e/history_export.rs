@@ -1,5 +1,6 @@
-//! Issue 5, continued: the reports of the fault sends go into a History on disk, come back out
-//! through its filters, and leave as HAR and as a Postman collection, with no secret in either.
+//! The reports of the fault sends (`support::scenarios`) go into a History on disk, come back
+//! out through its filters, and leave as HAR and as a Postman collection, with no secret in
+//! either.
 
 use crate::support::scenarios::{self, Sent};
 use crate::support::*;

@@ -1,4 +1,4 @@
-//! Issue 4, the refusals end to end: wrong credentials and missing required fields, sent by the
+//! The partners' refusals end to end: wrong credentials and missing required fields, sent by the
 //! real transport to the real sandbox, get each partner's own error status and body, are not
 //! retried, leave no trace in the sandbox's state, and never leak a key into the report.
 

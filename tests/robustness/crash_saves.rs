@@ -5,7 +5,7 @@
 //! data, and a later save sweeps them once they are stale.
 //!
 //! The bounded tests kill a few times; the `#[ignore]`d one kills hundreds of times for the
-//! README's figures (`cargo test --test crash_saves -- --ignored --nocapture`).
+//! README's figures (`cargo test --test robustness crash_saves -- --ignored --nocapture`).
 
 use segment_console::files::event_set::{self, EventSet};
 use segment_console::files::settings_store::{self, SettingsStore};

@@ -1,4 +1,7 @@
-//! Startdeliver, Freshmarketer, Skalin, Webhooks and the Segment partner webhook, over real HTTP.
+//! The imitations of Startdeliver, Freshmarketer, Skalin, Webhooks and the Segment partner
+//! webhook, over real HTTP: what each keeps (users created then matched, upserts, identities and
+//! features of known contacts), what each refuses and how, and webhook signatures checked when a
+//! secret is set.
 
 use crate::support::sandbox::{client, segment, send, start, start_with};
 use crate::support::{API_KEY as KEY, CLIENT_ID};

@@ -1,7 +1,7 @@
 //! Sends against the sandbox's fault injection (latency past the timeout, 429 with Retry-After,
 //! 503 until the attempts run out, a failure rate, a dropped connection, a refused port), each
-//! on a sandbox of its own so they can run side by side. Each returns what was sent and the transport's report, for the fault
-//! tests to check and the history tests to record.
+//! on a sandbox of its own so they can run side by side. Each returns what was sent and the
+//! transport's report, for the fault tests to check and the history tests to record.
 
 use super::*;
 use segment_console::destinations::Settings;

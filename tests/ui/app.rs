@@ -1,4 +1,7 @@
-//! The window, driven as a person would, by accessible names (egui_kittest on the real App).
+//! The main screen, driven as a person would, by accessible names (egui_kittest on the real App):
+//! form and JSON edits kept in step, invalid JSON shown where it breaks, each destination's
+//! translated request, a rejected event's findings, and a send to the sandbox then filtered and
+//! replayed from the history.
 
 use crate::support::ui::open;
 use egui::accesskit::Role;
