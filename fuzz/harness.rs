@@ -1,5 +1,5 @@
 //! What each fuzz target does with one input. Shared, through `#[path]`, by the targets in
-//! fuzz_targets/ and by tests/fuzz_corpus.rs, which replays every kept input on each
+//! fuzz_targets/ and by tests/robustness/fuzz_corpus.rs, which replays every kept input on each
 //! `cargo test`: the same code path, so an input that once failed stays fixed.
 //!
 //! Besides "no panic", each function asserts what must hold for any input, so the fuzzer also

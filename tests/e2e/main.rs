@@ -1,0 +1,16 @@
+//! End to end over loopback: the real translators, the real transport and the real sandbox
+//! (every destination, refusals, faults, history and its exports), the transport against small
+//! servers of its own, and batch runs (order, concurrency, cancellation, retries under a
+//! failure rate).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod batch;
+mod batch_faults;
+mod big_reply;
+mod destinations;
+mod faults;
+mod history_export;
+mod refusals;
+mod transport;

@@ -1,0 +1,130 @@
+//! The main screen, driven as a person would, by accessible names (egui_kittest on the real App):
+//! form and JSON edits kept in step, invalid JSON shown where it breaks, each destination's
+//! translated request, a rejected event's findings, and a send to the sandbox then filtered and
+//! replayed from the history.
+
+use crate::support::ui::open;
+use egui::accesskit::Role;
+use egui_kittest::kittest::{NodeT, Queryable};
+
+#[test]
+fn form_edits_change_the_json_and_json_edits_change_the_form() {
+    let mut ui = open();
+    ui.steps(3);
+    ui.click("Scratch event");
+    ui.replace_text("Event name", "Signed Up");
+    assert!(
+        ui.value("Event JSON").contains("\"event\": \"Signed Up\""),
+        "{}",
+        ui.value("Event JSON")
+    );
+    ui.replace_text(
+        "Event JSON",
+        r#"{"type": "track", "userId": "u_9", "event": "Trial Started"}"#,
+    );
+    assert_eq!(ui.value("Event name"), "Trial Started");
+    assert_eq!(ui.value("User id"), "u_9");
+}
+
+#[test]
+fn invalid_json_keeps_the_text_and_shows_where() {
+    let mut ui = open();
+    ui.steps(3);
+    ui.click("Scratch event");
+    let broken = "{\"type\": \"track\",\n  \"event\": }";
+    ui.replace_text("Event JSON", broken);
+    assert_eq!(ui.value("Event JSON"), broken);
+    assert!(ui.has_label_containing("JSON error at line 2, column 12"));
+    // Switching events would lose the text: refused, in words.
+    ui.click("1. identify u_4f8a2c");
+    assert_eq!(ui.value("Event JSON"), broken);
+    assert!(ui.has_label_containing("Fix or undo the JSON error"));
+}
+
+#[test]
+fn each_destination_shows_its_translated_request() {
+    let mut ui = open();
+    ui.wait_sandbox();
+    ui.click("5. track Order Completed");
+    let expect = [
+        ("Salesmachine", "/salesmachine/v1/track/event"),
+        ("Startdeliver", "/startdeliver/segment"),
+        ("Freshmarketer", "/freshmarketer/segment"),
+        ("Skalin", "/skalin/hit?rec=1&action=ev"),
+        ("Webhooks", "/webhook/in"),
+    ];
+    for (name, url) in expect {
+        ui.harness
+            .get_by_role_and_label(Role::ComboBox, "Destination")
+            .click();
+        ui.steps(2);
+        ui.harness
+            .get_by_label_contains(&format!("{name}  ("))
+            .click();
+        ui.steps(3);
+        assert!(ui.has_label_containing(url), "{name}: no request to {url}");
+    }
+}
+
+#[test]
+fn a_rejected_event_lists_its_findings_and_cannot_be_sent() {
+    let mut ui = open();
+    ui.steps(3);
+    ui.click("Scratch event");
+    ui.replace_text("Event JSON", r#"{"type": "track", "userId": "u_1"}"#);
+    assert!(ui.has_label_containing("Rejected: fix the errors to send"));
+    assert!(ui.has_label_containing("A track call needs event"));
+    assert!(ui.has_label_containing("$.event"));
+    let send = ui.harness.get_by_label("Send");
+    assert!(
+        send.accesskit_node().is_disabled(),
+        "Send must be disabled for a rejected event"
+    );
+}
+
+#[test]
+fn send_to_the_sandbox_then_filter_and_replay_history() {
+    let mut ui = open();
+    ui.wait_sandbox();
+    ui.click("1. identify u_4f8a2c");
+    ui.click("Send");
+    ui.wait_for("a 201 row in History", |h| {
+        h.get_by_role_and_label(Role::Region, "History")
+            .query_by_label("201")
+            .is_some()
+    });
+    assert!(ui.has_label_containing("Upsert contact"));
+    ui.click("5. track Order Completed");
+    ui.click("Send");
+    ui.wait_for("two history entries", |h| {
+        h.state().history.total == Some(2)
+    });
+    // Filter by text: only the track remains.
+    ui.replace_text("Search", "Order Completed");
+    ui.wait_for("the filtered history", |h| {
+        h.state().history.total == Some(1)
+    });
+    ui.harness.run();
+    assert!(
+        ui.has_label_containing("1 entry"),
+        "the count, in the singular"
+    );
+    assert!(
+        ui.harness
+            .get_by_role_and_label(Role::Region, "History")
+            .query_by_label("identify")
+            .is_none()
+    );
+    // Replay the entry: a new entry appears.
+    ui.replace_text("Search", "");
+    ui.wait_for("both entries again", |h| h.state().history.total == Some(2));
+    ui.harness
+        .get_by_role_and_label(Role::Region, "History")
+        .get_by_label("Order Completed")
+        .click();
+    ui.wait_for("the entry's details", |h| {
+        h.query_by_label("Replay").is_some()
+    });
+    ui.click("Replay");
+    ui.wait_for("the replayed entry", |h| h.state().history.total == Some(3));
+}
