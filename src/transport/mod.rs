@@ -8,8 +8,8 @@ pub mod record;
 pub mod retry;
 
 pub use record::{
-    Attempt, CapturedBody, ErrorKind, Exchange, HeaderPair, RequestRecord, SendReport, StatusClass,
-    TransportError, find_header,
+    Attempt, CapturedBody, Ending, ErrorKind, Exchange, HeaderPair, RequestRecord, SendReport,
+    StatusClass, TransportError, find_header,
 };
 
 use crate::destinations::PartnerRequest;

@@ -341,7 +341,27 @@ pub struct SendReport {
     pub exchanges: Vec<Exchange>,
 }
 
+/// How a finished send ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Ending {
+    /// Every request sent got a complete HTTP reply (of any status).
+    Answered,
+    /// A request got no complete reply: refused, dropped, timed out, cut off.
+    Failed(TransportError),
+    Cancelled,
+}
+
 impl SendReport {
+    pub fn ending(&self) -> Ending {
+        if self.cancelled() {
+            return Ending::Cancelled;
+        }
+        match self.error() {
+            Some(error) => Ending::Failed(error.clone()),
+            None => Ending::Answered,
+        }
+    }
+
     pub fn cancelled(&self) -> bool {
         self.exchanges
             .iter()

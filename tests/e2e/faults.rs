@@ -9,7 +9,7 @@ use crate::support::*;
 use segment_console::destinations::Mode;
 use segment_console::sandbox::Fault;
 use segment_console::transport::TransportOptions;
-use segment_console::transport::{ErrorKind, SendState, StatusClass};
+use segment_console::transport::{Ending, ErrorKind, StatusClass};
 use serde_json::json;
 use std::time::Duration;
 
@@ -29,10 +29,7 @@ async fn success_is_one_attempt() {
     assert_eq!(a.status_text, "Created");
     assert_eq!(a.http_version, "HTTP/1.1");
     assert_eq!(r.class(), StatusClass::Success);
-    assert!(matches!(
-        SendState::finished(r.clone()),
-        SendState::Done { .. }
-    ));
+    assert_eq!(r.ending(), Ending::Answered);
     assert_eq!(
         sb.state()["counts"]["salesmachine"],
         json!({"requests": 1, "statuses": {"201": 1}, "dropped": 0})
@@ -56,8 +53,8 @@ async fn latency_beyond_the_timeout_is_a_timeout_not_retried() {
     assert_eq!(e.message, "no complete reply within 150 ms");
     assert!(a.elapsed_ms >= 150, "{}", a.elapsed_ms);
     assert_eq!(r.class(), StatusClass::Error);
-    match SendState::finished(r.clone()) {
-        SendState::Failed { error, .. } => assert_eq!(error.kind, ErrorKind::Timeout),
+    match r.ending() {
+        Ending::Failed(error) => assert_eq!(error.kind, ErrorKind::Timeout),
         other => panic!("{other:?}"),
     }
     // The same latency within a longer timeout is only slow. (Whether the abandoned first
@@ -120,10 +117,7 @@ async fn repeated_503s_back_off_then_fail_when_attempts_run_out() {
     );
     assert_eq!(r.class(), StatusClass::ServerError);
     // A reply of any status is a finished send, not a transport failure.
-    assert!(matches!(
-        SendState::finished(r.clone()),
-        SendState::Done { .. }
-    ));
+    assert_eq!(r.ending(), Ending::Answered);
     let state = sb.state();
     assert_eq!(state["salesmachine"]["accounts"], json!({}));
     assert_eq!(

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use segment_console::destinations::PartnerRequest;
 use segment_console::json::mask::MASK;
 use segment_console::transport::{
-    Cancel, ErrorKind, SendState, StatusClass, Transport, TransportOptions,
+    Cancel, Ending, ErrorKind, StatusClass, Transport, TransportOptions,
 };
 use serde_json::json;
 use std::sync::{Arc, Mutex};
@@ -224,10 +224,7 @@ async fn sends_exact_bytes_and_records_everything_masked() {
     );
     assert!(a.error.is_none());
     assert!(a.headers_ms.unwrap() <= a.elapsed_ms);
-    assert!(matches!(
-        SendState::finished(report),
-        SendState::Done { .. }
-    ));
+    assert_eq!(report.ending(), Ending::Answered);
 }
 
 #[tokio::test]
@@ -327,10 +324,7 @@ async fn a_5xx_is_retried_with_backoff_up_to_max_attempts() {
     assert_eq!(waits, [Some(20), Some(40), None]);
     assert_eq!(seen.count("/fail"), 3);
     assert_eq!(report.class(), StatusClass::ServerError);
-    assert!(matches!(
-        SendState::finished(report),
-        SendState::Done { .. }
-    ));
+    assert_eq!(report.ending(), Ending::Answered);
 
     // A single send tries once; a 501 is never retried.
     let report = t
@@ -374,8 +368,8 @@ async fn a_slow_server_times_out() {
         a.elapsed_ms
     );
     assert_eq!(report.class(), StatusClass::Error);
-    match SendState::finished(report) {
-        SendState::Failed { error, .. } => assert_eq!(error.kind, ErrorKind::Timeout),
+    match report.ending() {
+        Ending::Failed(error) => assert_eq!(error.kind, ErrorKind::Timeout),
         other => panic!("{other:?}"),
     }
 }
@@ -545,10 +539,7 @@ async fn cancelling_stops_the_request_in_flight_and_the_rest() {
         Some("the send was cancelled before this request")
     );
     assert_eq!(seen.count("/ok"), 0);
-    assert!(matches!(
-        SendState::finished(report),
-        SendState::Cancelled { .. }
-    ));
+    assert_eq!(report.ending(), Ending::Cancelled);
 
     // A cancelled token stops every later send of a batch before it starts.
     let report = t

@@ -6,7 +6,7 @@ use crate::support::ui::{Ui, open};
 use egui_kittest::kittest::Queryable;
 use segment_console::app::SandboxState;
 use segment_console::app::command::{Action, Command};
-use segment_console::destinations::Target;
+use segment_console::app::model::destination::TargetChoice;
 use segment_console::sandbox::{Fault, SandboxControl};
 use std::time::{Duration, Instant};
 
@@ -176,10 +176,14 @@ fn every_fault_is_reported_in_words() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/in", closed.local_addr().unwrap());
     drop(closed);
-    ui.harness
-        .state_mut()
-        .store
-        .set_target("salesmachine", &Target::Custom { url });
+    let app = ui.harness.state_mut();
+    let dest = segment_console::destinations::find("salesmachine").unwrap();
+    let mut config = app.settings.config(dest);
+    config.target = TargetChoice::Custom { url };
+    app.commands.push(Command::SetConfig {
+        destination: dest.id(),
+        config: Box::new(config),
+    });
     ui.click("Send");
     step_until_status(
         &mut ui,

@@ -2,7 +2,7 @@
 //! flight needs: its ticket (a reply that comes back for an earlier, cancelled send carries an
 //! older ticket and is ignored) and its cancel handle.
 
-use crate::transport::{Cancel, SendReport, TransportError};
+use crate::transport::{Cancel, Ending, SendReport, TransportError};
 use std::time::Instant;
 
 #[derive(Debug, Default)]
@@ -50,13 +50,10 @@ impl Send {
         if !matches!(self, Send::Sending { ticket: t, .. } if *t == ticket) {
             return false;
         }
-        *self = if report.cancelled() {
-            Send::Cancelled { report }
-        } else {
-            match report.error().cloned() {
-                Some(error) => Send::Failed { error, report },
-                None => Send::Done { report },
-            }
+        *self = match report.ending() {
+            Ending::Answered => Send::Done { report },
+            Ending::Failed(error) => Send::Failed { error, report },
+            Ending::Cancelled => Send::Cancelled { report },
         };
         true
     }
