@@ -179,7 +179,8 @@ pub enum Command {
     Run(Action),
     OpenPath(PathBuf),
     SaveTo(PathBuf),
-    SelectEvent(usize),
+    /// Selects an event of the set, or the scratch event (which belongs to no file) with None.
+    SelectEvent(Option<usize>),
     DeleteEvent(usize),
     MoveEvent {
         from: usize,
@@ -199,6 +200,8 @@ pub enum Command {
     OpenHistoryInComposer(i64),
     DeleteHistory(i64),
     ClearHistory,
+    /// The filters changed: count again and read from the first page.
+    ReloadHistory,
     ExportHistory(ExportKind),
     /// Events to add to the set after the selected one (the audience builder's).
     AddEvents(Vec<serde_json::Value>),

@@ -115,7 +115,7 @@ mod tests {
     }
 
     // Timeouts, refusals, TLS and closed connections are checked over loopback in
-    // tests/transport_loopback.rs. DNS cannot be without asking a resolver off the machine,
+    // tests/e2e/transport.rs. DNS cannot be without asking a resolver off the machine,
     // so its messages (hyper-util's, glibc's, macOS's, Windows') are checked here.
     #[test]
     fn dns_failures_are_recognised_by_their_messages() {

@@ -28,6 +28,8 @@ pub struct Smoke {
     pub(crate) queue: Option<Vec<serde_json::Value>>,
     pub(crate) waiting: bool,
     pub(crate) deadline: Duration,
+    /// The first frame has been reported.
+    drawn: bool,
 }
 
 impl Smoke {
@@ -38,6 +40,7 @@ impl Smoke {
             queue: None,
             waiting: false,
             deadline: Duration::from_secs(60),
+            drawn: false,
         }
     }
 
@@ -47,7 +50,11 @@ impl Smoke {
         }
     }
 
-    pub fn first_frame(&mut self) {
+    /// A frame was drawn: the first one is reported, with the time since the process started.
+    pub fn frame_drawn(&mut self) {
+        if std::mem::replace(&mut self.drawn, true) {
+            return;
+        }
         let ms = self.started.elapsed().as_millis();
         println!("SMOKE first_frame_ms={ms}");
         self.update(|r| r.first_frame_ms = Some(ms));

@@ -2,7 +2,8 @@
 
 use crate::app::background::services::{EntryPurpose, PickPurpose};
 use crate::app::command::{Action, Command, ExportKind};
-use crate::app::{App, Library, SandboxState, sample, theme};
+use crate::app::model::library::sample;
+use crate::app::{App, Library, SandboxState, theme};
 use crate::destinations::{self, OutcomeKind, PartnerRequest};
 use crate::event::fill;
 use crate::export;
@@ -23,7 +24,7 @@ impl App {
                     );
                     return;
                 }
-                self.lib.selected = if i == usize::MAX { None } else { Some(i) };
+                self.lib.selected = i;
                 self.load_into_doc();
             }
             Command::DeleteEvent(i) => {
@@ -87,6 +88,7 @@ impl App {
             }
             Command::AddEvents(events) => self.add_events(events),
             Command::Compare(c) => self.compare_command(c),
+            Command::ReloadHistory => self.reload_history(),
             Command::ClearHistory => {
                 self.services.history(|h| {
                     Some(match h.clear() {
@@ -158,8 +160,8 @@ impl App {
             Action::DestinationSettings => self.settings.form_open = !self.settings.form_open,
             Action::FilterHistory => self.history.focus_filter = true,
             Action::Palette => {
-                self.palette_open = !self.palette_open;
-                self.palette_query.clear();
+                self.palette.open = !self.palette.open;
+                self.palette.query.clear();
             }
             Action::CopyCurl => {
                 let reqs = self.preview_requests();
@@ -200,7 +202,7 @@ impl App {
 
     fn preview_requests(&self) -> Vec<PartnerRequest> {
         self.preview
-            .as_ref()
+            .model()
             .map(|p| p.outcome.requests.clone())
             .unwrap_or_default()
     }
@@ -386,7 +388,7 @@ impl App {
     pub(crate) fn export_entry(&mut self, ctx: &egui::Context, kind: ExportKind, entry: Entry) {
         match kind {
             ExportKind::Har => {
-                self.pending_export = Some(
+                self.work.pending_export = Some(
                     serde_json::to_string_pretty(&export::har::to_har(&[entry]))
                         .unwrap_or_default(),
                 );
@@ -401,7 +403,8 @@ impl App {
                     .collect();
                 let doc =
                     export::postman::to_postman(&format!("history #{}", entry.id), &reqs, false);
-                self.pending_export = Some(serde_json::to_string_pretty(&doc).unwrap_or_default());
+                self.work.pending_export =
+                    Some(serde_json::to_string_pretty(&doc).unwrap_or_default());
                 self.services.pick(
                     PickPurpose::ExportPostman,
                     "segment-console.postman_collection.json".into(),

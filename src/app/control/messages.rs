@@ -120,14 +120,14 @@ impl App {
             }
             Msg::Picked { purpose, path } => {
                 let Some(path) = path else {
-                    self.pending_export = None;
+                    self.work.pending_export = None;
                     return;
                 };
                 match purpose {
                     PickPurpose::Open => self.open_path(path),
                     PickPurpose::SaveAs => self.save_to(path),
                     PickPurpose::ExportHar | PickPurpose::ExportPostman => {
-                        let text = match self.pending_export.take() {
+                        let text = match self.work.pending_export.take() {
                             Some(t) => t,
                             None => {
                                 // An export of the preview's requests (not of history).
@@ -182,10 +182,6 @@ impl App {
     }
 
     pub(crate) fn fetch_history_pages(&mut self, offsets: Vec<usize>) {
-        if offsets.contains(&usize::MAX) {
-            self.reload_history();
-            return;
-        }
         let g = self.history.generation;
         for off in offsets {
             self.services.query_history(

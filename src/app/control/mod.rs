@@ -3,6 +3,8 @@
 //! `logic` and `ui`.
 
 pub(crate) mod actions;
+pub(crate) mod context;
+pub(crate) mod frame;
 pub(crate) mod messages;
 pub(crate) mod smoke;
 pub(crate) mod tools;

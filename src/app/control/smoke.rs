@@ -31,7 +31,7 @@ impl App {
             self.persisted.destination = "salesmachine".into();
             // Only the calls Salesmachine accepts are sent; the others would send nothing.
             let dest = self.destination();
-            let events: Vec<_> = crate::app::tour()
+            let events: Vec<_> = crate::app::model::library::tour()
                 .events
                 .into_iter()
                 .filter(|e| {

@@ -1,10 +1,29 @@
 //! The open event set: its events, which one the composer edits, and whether it has unsaved
 //! changes. The list on the left draws it.
 
-use crate::event::Event;
+use crate::event::{CallType, Event};
 use crate::files::event_set::EventSet;
 use serde_json::Value;
 use std::path::PathBuf;
+
+const TOUR: &str = include_str!("../../../assets/tour.json");
+
+/// The tour (assets/tour.json, built in): the samples per call, and what a new window opens
+/// with.
+pub fn tour() -> EventSet {
+    crate::files::event_set::parse(TOUR)
+        .map(|l| l.set)
+        .unwrap_or_default()
+}
+
+/// The tour's event of that call, to start from.
+pub fn sample(call: CallType) -> Value {
+    tour()
+        .events
+        .into_iter()
+        .find(|e| e.get("type").and_then(Value::as_str) == Some(call.as_str()))
+        .unwrap_or_else(|| serde_json::json!({"type": call.as_str(), "userId": "u_4f8a2c"}))
+}
 
 pub struct Library {
     /// Where the set was opened from or last saved to.
@@ -17,7 +36,7 @@ pub struct Library {
     pub scratch: Value,
     /// Labels by index, rebuilt when the set changes (not per frame).
     labels: Vec<String>,
-    labels_for: u64,
+    labels_for: Option<u64>,
     pub revision: u64,
 }
 
@@ -31,7 +50,7 @@ impl Library {
             filter: String::new(),
             scratch: serde_json::json!({"type": "track", "userId": "", "event": ""}),
             labels: Vec::new(),
-            labels_for: u64::MAX,
+            labels_for: None,
             revision: 0,
         };
         if !l.set.events.is_empty() {
@@ -119,7 +138,7 @@ impl Library {
     }
 
     pub fn label(&mut self, i: usize) -> &str {
-        if self.labels_for != self.revision || self.labels.len() != self.set.events.len() {
+        if self.labels_for != Some(self.revision) || self.labels.len() != self.set.events.len() {
             self.labels = self
                 .set
                 .events
@@ -129,7 +148,7 @@ impl Library {
                     Err(_) => "(not an event)".into(),
                 })
                 .collect();
-            self.labels_for = self.revision;
+            self.labels_for = Some(self.revision);
         }
         self.labels.get(i).map(String::as_str).unwrap_or("")
     }

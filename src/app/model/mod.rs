@@ -2,19 +2,19 @@
 //! fan-out, the history pane's pages, autosave and the tools' inputs. Everything here can be
 //! tested without a frame.
 
-pub mod audience;
+pub(crate) mod audience;
 pub mod body_text;
-pub mod charts;
-pub mod compare;
-pub mod compare_source;
+pub(crate) mod charts;
+pub(crate) mod compare;
+pub(crate) mod compare_source;
 pub mod destination;
 pub mod document;
-pub mod fanout;
+pub(crate) mod fanout;
 pub mod history;
 pub mod json_lines;
-pub mod library;
-pub mod persisted;
-pub mod preview;
-pub mod send;
-pub mod tools;
-pub mod workflow;
+pub(crate) mod library;
+pub(crate) mod persisted;
+pub(crate) mod preview;
+pub(crate) mod send;
+pub(crate) mod tools;
+pub(crate) mod workflow;

@@ -4,6 +4,7 @@
 use crate::app::model::json_lines::{Line, lines, within};
 use crate::destinations::{Body, Outcome, PartnerRequest, Provenance};
 use serde_json::Value;
+use std::time::{Duration, Instant};
 
 pub struct RequestView {
     pub request: PartnerRequest,
@@ -172,9 +173,105 @@ pub fn highlight(focus: &Focus, provenance: &[&[Provenance]]) -> Highlight {
     h
 }
 
+/// Events larger than this (as JSON text) are previewed once typing pauses.
+pub const LARGE_EVENT: usize = 256 * 1024;
+/// How long typing must pause before a large event is previewed again.
+pub const TYPING_PAUSE: Duration = Duration::from_millis(300);
+
+/// The preview as the window keeps it: the last model, the inputs it was made from (as a
+/// hash), and since when the document has been as it is.
+#[derive(Default)]
+pub struct PreviewCache {
+    model: Option<PreviewModel>,
+    key: Option<u64>,
+    /// The document revision last seen, and since when.
+    seen: Option<(u64, Instant)>,
+}
+
+/// What to do about the preview this frame.
+#[derive(Debug, PartialEq)]
+pub enum Refresh {
+    /// It is up to date.
+    Keep,
+    /// A large event is being typed: look again after this long.
+    Wait(Duration),
+    /// Translate the event again (the inputs are taken as computed from now on).
+    Compute,
+}
+
+impl PreviewCache {
+    pub fn model(&self) -> Option<&PreviewModel> {
+        self.model.as_ref()
+    }
+
+    pub fn set(&mut self, model: PreviewModel) {
+        self.model = Some(model);
+    }
+
+    /// Whether to compute again for inputs hashed to `key`, the document being at `revision`
+    /// and `len` bytes long. A large event costs tens of milliseconds to translate and to turn
+    /// into preview lines: while it is being typed in, that waits for a pause, so that every
+    /// keystroke stays cheap; the last preview stays meanwhile.
+    pub fn refresh(&mut self, key: u64, revision: u64, len: usize, now: Instant) -> Refresh {
+        if self.model.is_some() && self.key == Some(key) {
+            return Refresh::Keep;
+        }
+        let since = match self.seen {
+            Some((r, at)) if r == revision => at,
+            _ => {
+                self.seen = Some((revision, now));
+                now
+            }
+        };
+        if self.model.is_some() && len > LARGE_EVENT {
+            let typed = now.saturating_duration_since(since);
+            if typed < TYPING_PAUSE {
+                return Refresh::Wait(TYPING_PAUSE - typed);
+            }
+        }
+        self.key = Some(key);
+        Refresh::Compute
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_event_is_previewed_once_typing_pauses() {
+        let mut c = PreviewCache::default();
+        let t0 = Instant::now();
+        assert_eq!(c.refresh(1, 1, LARGE_EVENT + 1, t0), Refresh::Compute);
+        let event = serde_json::json!({"type": "track", "userId": "u", "event": "E"});
+        let dest = crate::destinations::find("webhook").expect("webhook");
+        let outcome = crate::destinations::translate(
+            dest,
+            &event,
+            &dest.sandbox_settings(),
+            dest.default_mode(),
+            &crate::destinations::Target::Sandbox {
+                base: "http://127.0.0.1:1".into(),
+            },
+            chrono::Utc::now(),
+        );
+        c.set(PreviewModel::new(&event, outcome, false));
+        assert_eq!(c.refresh(1, 1, LARGE_EVENT + 1, t0), Refresh::Keep);
+        // Typed into: a small event is computed at once, a large one waits for the pause.
+        assert_eq!(c.refresh(2, 2, 10, t0), Refresh::Compute);
+        assert_eq!(
+            c.refresh(3, 3, LARGE_EVENT + 1, t0),
+            Refresh::Wait(TYPING_PAUSE)
+        );
+        assert_eq!(
+            c.refresh(3, 3, LARGE_EVENT + 1, t0 + TYPING_PAUSE),
+            Refresh::Compute
+        );
+        assert_eq!(
+            c.refresh(3, 3, LARGE_EVENT + 1, t0 + TYPING_PAUSE),
+            Refresh::Keep
+        );
+    }
     use crate::destinations::{Source, Trace};
     use serde_json::json;
 

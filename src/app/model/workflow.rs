@@ -37,6 +37,8 @@ pub struct Workflow {
     pub recovered: Option<(EventSet, AutosaveMeta)>,
     pub pending: Option<Pending>,
     pub allow_close: bool,
+    /// An export's text while the user picks where to write it.
+    pub pending_export: Option<String>,
 }
 
 impl Workflow {
@@ -55,6 +57,7 @@ impl Workflow {
             recovered: set.map(|l| (l.set, meta)),
             pending: None,
             allow_close: false,
+            pending_export: None,
         }
     }
 }

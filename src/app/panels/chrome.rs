@@ -112,7 +112,7 @@ impl App {
     pub(crate) fn send_bar(&mut self, ui: &mut egui::Ui) {
         let rejected = self
             .preview
-            .as_ref()
+            .model()
             .is_some_and(|p| p.outcome.kind == OutcomeKind::Rejected);
         let busy = self.send.is_busy();
         ui.horizontal(|ui| {

@@ -93,8 +93,10 @@ pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Comman
         }
     });
     if changed {
+        // Counted and read again from the first page, in the next frame's logic.
         pane.invalidate();
-        wanted.push(usize::MAX);
+        commands.push(Command::ReloadHistory);
+        ui.ctx().request_repaint();
     }
     if let Some(e) = &pane.error {
         ui.colored_label(palette(ui).error, e);
@@ -110,6 +112,10 @@ pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Comman
         .accessibility_role(egui::accesskit::Role::Region)
         .accessibility_label("History");
     ui.scope_builder(region, |ui| table(ui, pane, commands, &mut wanted));
+    if changed {
+        // The reload reads the first page itself.
+        wanted.clear();
+    }
     wanted
 }
 

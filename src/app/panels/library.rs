@@ -118,7 +118,7 @@ pub fn show(
         .on_hover_text("An event that belongs to no file")
         .clicked()
     {
-        commands.push(Command::SelectEvent(usize::MAX));
+        commands.push(Command::SelectEvent(None));
     }
     let filter = lib.filter.to_lowercase();
     let n = lib.set.events.len();
@@ -141,7 +141,7 @@ pub fn show(
                     egui::DragAndDrop::set_payload(ui.ctx(), i);
                 }
                 if r.clicked() {
-                    commands.push(Command::SelectEvent(i));
+                    commands.push(Command::SelectEvent(Some(i)));
                 }
                 if let Some(from) = r.dnd_release_payload::<usize>()
                     && *from != i

@@ -3,9 +3,16 @@
 use crate::app::App;
 use crate::app::command::{Action, COMMANDS, Command};
 
+/// The palette's own state: whether it is open, and what is typed into it.
+#[derive(Default)]
+pub(crate) struct PaletteState {
+    pub open: bool,
+    pub query: String,
+}
+
 impl App {
     pub(crate) fn palette(&mut self, ctx: &egui::Context) {
-        if !self.palette_open {
+        if !self.palette.open {
             return;
         }
         let mut open = true;
@@ -17,12 +24,12 @@ impl App {
             .show(ctx, |ui| {
                 let r = ui
                     .add(
-                        egui::TextEdit::singleline(&mut self.palette_query)
+                        egui::TextEdit::singleline(&mut self.palette.query)
                             .hint_text("Type a command"),
                     )
                     .on_hover_text("Command palette search");
                 r.request_focus();
-                let q = self.palette_query.to_lowercase();
+                let q = self.palette.query.to_lowercase();
                 let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
                 let matches = COMMANDS
                     .iter()
@@ -41,10 +48,10 @@ impl App {
             });
         if let Some(a) = chosen {
             self.commands.push(Command::Run(a));
-            self.palette_open = false;
+            self.palette.open = false;
         }
         if !open || ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
-            self.palette_open = false;
+            self.palette.open = false;
         }
     }
 }
