@@ -161,7 +161,7 @@ fn any_event() -> impl Strategy<Value = Value> {
         })
 }
 
-/// 200 cases on every `cargo test`; `PROPTEST_CASES=20000` for a long run.
+/// 200 cases on every `cargo test`; `PROPTEST_CASES=50000` for a long run (docs/RELIABILITY.md).
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()

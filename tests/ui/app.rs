@@ -27,6 +27,19 @@ fn form_edits_change_the_json_and_json_edits_change_the_form() {
 }
 
 #[test]
+fn the_key_value_rows_are_those_of_the_selected_event() {
+    let mut ui = open();
+    ui.steps(3);
+    ui.click("1. identify u_4f8a2c");
+    let cells = |ui: &crate::support::ui::Ui, v: &str| ui.harness.query_all_by_value(v).count();
+    assert!(cells(&ui, "firstName") > 0);
+    // The group's traits, not the identify's rows kept from the event shown before.
+    ui.click("2. group acc_acme");
+    assert!(cells(&ui, "industry") > 0);
+    assert_eq!(cells(&ui, "firstName"), 0);
+}
+
+#[test]
 fn invalid_json_keeps_the_text_and_shows_where() {
     let mut ui = open();
     ui.steps(3);

@@ -63,6 +63,14 @@ fn parse(text: &str) -> Result<Value, ParseError> {
     })
 }
 
+/// Revisions are unique across documents, not only within one: what is cached by revision (the
+/// key-value rows, the preview) must not take a newly opened event for the last one, as it
+/// would if every document started again at 0.
+fn next_revision() -> u64 {
+    static LAST: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    LAST.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+}
+
 impl Document {
     pub fn from_value(v: &Value) -> Document {
         let text = pretty(v);
@@ -70,7 +78,7 @@ impl Document {
             baseline: text.clone(),
             parsed: Ok(v.clone()),
             text,
-            revision: 0,
+            revision: next_revision(),
             undo: Vec::new(),
             redo: Vec::new(),
             typing_since: None,
@@ -133,7 +141,7 @@ impl Document {
     fn apply_text(&mut self, text: String) {
         self.parsed = parse(&text);
         self.text = text;
-        self.revision += 1;
+        self.revision = next_revision();
     }
 
     /// Replaces the whole event (sample, history entry, set selection).
@@ -186,7 +194,7 @@ impl Document {
         // Read back rather than trusted: a value typed into a cell may nest the event deeper
         // than an event may go, and the editor must then say where, as for typed text.
         self.parsed = parse(&self.text);
-        self.revision += 1;
+        self.revision = next_revision();
         true
     }
 
