@@ -19,6 +19,7 @@ mod panels;
 mod theme;
 mod windows;
 
+use crate::destinations::OutcomeKind;
 use background::services::{FilePicker, Services};
 use command::Command;
 use model::destination::{SettingsEdit, TargetChoice};
@@ -27,7 +28,7 @@ use model::library::Library;
 use model::persisted::Persisted;
 use model::preview::PreviewCache;
 use panels::destination_bar::DestinationPane;
-use panels::{composer, history as history_panel, library as library_panel, preview};
+use panels::{chrome, composer, history as history_panel, library as library_panel, preview};
 
 use crate::files::paths::DataDirs;
 use crate::files::settings_store::SettingsStore;
@@ -147,7 +148,14 @@ impl eframe::App for App {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
-        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
+        egui::Panel::top("menu").show(ui, |ui| {
+            chrome::menu_bar(
+                ui,
+                &self.persisted.recent_files,
+                &self.sandbox,
+                &mut self.commands,
+            )
+        });
         egui::Panel::top("destination").show(ui, |ui| {
             let dest = self.destination();
             let mut cfg = self.config();
@@ -169,7 +177,7 @@ impl eframe::App for App {
                 });
             }
         });
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        egui::Panel::bottom("status").show(ui, |ui| chrome::status_bar(ui, self.status.as_ref()));
         egui::Panel::bottom("history")
             .resizable(true)
             .default_size(250.0)
@@ -198,8 +206,18 @@ impl eframe::App for App {
                     ui.checkbox(&mut self.persisted.show_secrets, "Reveal secrets")
                         .on_hover_text("Show API keys in the preview and in copied curl commands");
                 });
-                self.send_bar(ui);
-                self.response_section(ui);
+                let rejected = self
+                    .preview
+                    .model()
+                    .is_some_and(|p| p.outcome.kind == OutcomeKind::Rejected);
+                chrome::send_bar(
+                    ui,
+                    rejected,
+                    self.doc.error().is_none(),
+                    self.send.started(),
+                    &mut self.commands,
+                );
+                chrome::response_section(ui, self.send.report());
                 match self.preview.model() {
                     Some(model) => preview::show(
                         ui,
@@ -225,7 +243,7 @@ impl eframe::App for App {
                 self.sync_doc_to_lib();
             }
         });
-        self.palette(&ctx);
+        windows::palette::show(&ctx, &mut self.palette, &mut self.commands);
         self.tools_ui(&ctx);
         self.dialogs(&ctx);
         if let Some(s) = &mut self.smoke {

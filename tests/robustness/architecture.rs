@@ -516,6 +516,29 @@ fn egui_stays_in_the_window_and_io_out_of_the_core() {
 }
 
 #[test]
+fn panels_and_windows_draw_state_they_are_given() {
+    // They draw what they are handed and push commands; the controller (app/control) is the
+    // only place, with app/mod.rs, that works on the whole App.
+    let c = Crate::read();
+    let mut wrong = Vec::new();
+    for (file, code) in &c.code {
+        if !(file.starts_with("app/panels/") || file.starts_with("app/windows/")) {
+            continue;
+        }
+        let uses_app = code.match_indices("App").any(|(at, _)| {
+            let before = code[..at].chars().last();
+            let after = code[at + 3..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        });
+        if uses_app {
+            wrong.push(file.clone());
+        }
+    }
+    assert!(wrong.is_empty(), "these use App itself: {wrong:?}");
+}
+
+#[test]
 fn the_top_of_the_window_module_stays_small() {
     let files: Vec<String> = std::fs::read_dir(src().join("app"))
         .expect("src/app")

@@ -1,7 +1,9 @@
 //! Keeping work safe and sending whole sets: "Send all" as a batch with progress, autosave of
 //! unsaved changes (offered back after a crash), and the question before unsaved work is dropped.
 
+use crate::app::background::services::PickPurpose;
 use crate::app::model::workflow::{AUTOSAVE_META, AUTOSAVE_SET, AutosaveMeta, Pending};
+use crate::app::windows::dialogs::{self, Answer};
 use crate::app::{App, SandboxState, TargetChoice};
 use crate::batch::{BatchJob, BatchRun};
 use crate::files::event_set::{self, EventSet};
@@ -197,6 +199,57 @@ impl App {
             }
             Pending::Close => {
                 self.work.allow_close = true;
+            }
+        }
+    }
+}
+
+impl App {
+    /// Closing with unsaved changes asks first; the questions are drawn and their answers
+    /// carried out.
+    pub(crate) fn dialogs(&mut self, ctx: &egui::Context) {
+        if ctx.input(|i| i.viewport().close_requested()) && !self.work.allow_close && self.lib.dirty
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.work.pending = Some(Pending::Close);
+        }
+        if self.work.allow_close {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        let title = self.lib.title();
+        let Some(answer) = dialogs::show(ctx, &self.work, title.trim_end_matches(" •")) else {
+            return;
+        };
+        match answer {
+            Answer::SaveChanges => {
+                let Some(p) = self.work.pending.take() else {
+                    return;
+                };
+                match self.lib.path.clone() {
+                    Some(path) => {
+                        self.save_to(path);
+                        if !self.lib.dirty {
+                            self.proceed(p);
+                        }
+                    }
+                    None => self
+                        .services
+                        .pick(PickPurpose::SaveAs, "events.json".into()),
+                }
+            }
+            Answer::DiscardChanges => {
+                let Some(p) = self.work.pending.take() else {
+                    return;
+                };
+                self.lib.dirty = false;
+                self.clear_autosave();
+                self.proceed(p);
+            }
+            Answer::KeepEditing => self.work.pending = None,
+            Answer::RestoreAutosave => self.restore_autosave(),
+            Answer::DiscardAutosave => {
+                self.work.recovered = None;
+                self.clear_autosave();
             }
         }
     }
