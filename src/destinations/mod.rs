@@ -306,7 +306,15 @@ pub fn translate(
         target,
         now,
     };
-    let built = dest.build(&ctx);
+    let mut built = dest.build(&ctx);
+    let envelope = built.requests.iter().any(|r| {
+        r.headers
+            .iter()
+            .any(|h| h.name == kit::segment_webhook::SETTINGS_HEADER)
+    });
+    if envelope && let Some(note) = kit::segment_webhook::unforwarded_note(dest, settings) {
+        built.notes.push(note);
+    }
     Outcome {
         kind: OutcomeKind::Requests,
         reason: None,

@@ -32,7 +32,8 @@ const SCHEMA: &[SettingField] = &[
         "Client ID",
         "Your Skalin client id, sent as client_id on every hit.",
     )
-    .required(),
+    .required()
+    .segment(),
     SettingField::text(
         "webhookEndpoint",
         "Webhook endpoint",

@@ -30,14 +30,16 @@ const SCHEMA: &[SettingField] = &[
         "User custom field to match on",
         "The alias of the Startdeliver user custom field that holds your userId, for example externalId.",
     )
-    .required(),
+    .required()
+    .segment(),
     SettingField::text(
         SYNC_BY_EMAIL,
         "Match on email instead of the custom field",
         "Find users by email; events without an email still match on the custom field and userId.",
     )
     .kind(SettingKind::Bool)
-    .default("false"),
+    .default("false")
+    .segment(),
     SettingField::text(
         "webhookEndpoint",
         "Webhook endpoint",

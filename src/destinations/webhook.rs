@@ -2,7 +2,7 @@
 //! as it is, with extra headers from the settings and, given a shared secret, an `X-Signature`.
 
 use super::kit::settings::to_settings;
-use super::kit::settings::{self, SettingKind};
+use super::kit::settings::{self, Need, SettingKind};
 use super::{Built, Ctx, Destination, Mode, PartnerRequest, SettingField, Settings, Target, Trace};
 use crate::event::{CallType, Event, Finding, path};
 use hmac::{Hmac, KeyInit, Mac};
@@ -18,7 +18,7 @@ const SCHEMA: &[SettingField] = &[
         "Where every event is POSTed when sending live.",
     )
     .kind(SettingKind::Url)
-    .required(),
+    .need(Need::Live),
     SettingField::text(
         "headers",
         "Extra headers",
@@ -93,9 +93,9 @@ impl Destination for Webhooks {
     }
 
     fn sandbox_settings(&self) -> Settings {
-        // In the sandbox the Webhooks request goes to /webhook/in whatever the URL says; the
-        // URL is required, so it gets a reserved documentation host that is never a real one.
-        to_settings(json!({"url": "https://example.com/segment-webhook", "headers": {}}))
+        // The sandbox serves /webhook/in whatever the URL says, so none is set: a placeholder
+        // would be sent to if the user switched to live without noticing.
+        to_settings(json!({"headers": {}}))
     }
 
     fn settings_schema(&self) -> &'static [SettingField] {

@@ -33,6 +33,9 @@ pub enum Need {
     InMode(Mode),
     /// Required in this mode when sending to the live target (the partner's endpoint is not public).
     LiveInMode(Mode),
+    /// Required when sending to the live target, in any mode; elsewhere unused, and its absence
+    /// only a warning (it will be needed to go live).
+    Live,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -46,6 +49,9 @@ pub struct SettingField {
     pub default: Option<&'static str>,
     pub help: &'static str,
     pub min_len: Option<usize>,
+    /// Segment's own destination has this setting, so its partner webhook forwards it in
+    /// `X-Segment-Settings`; the console's own settings (an endpoint, a domain) stay out.
+    pub segment: bool,
 }
 
 impl SettingField {
@@ -59,6 +65,7 @@ impl SettingField {
             default: None,
             help,
             min_len: None,
+            segment: false,
         }
     }
 
@@ -86,6 +93,12 @@ impl SettingField {
         self
     }
 
+    /// A setting of Segment's own destination (forwarded in `X-Segment-Settings`).
+    pub const fn segment(mut self) -> SettingField {
+        self.segment = true;
+        self
+    }
+
     pub const fn min_len(mut self, n: usize) -> SettingField {
         self.min_len = Some(n);
         self
@@ -101,6 +114,7 @@ impl SettingField {
             Need::Always => true,
             Need::InMode(m) => m == mode,
             Need::LiveInMode(m) => m == mode && matches!(target, Target::Live),
+            Need::Live => matches!(target, Target::Live),
         }
     }
 }
@@ -156,6 +170,7 @@ pub fn check(
                     Need::LiveInMode(_) => {
                         " to send to the live target (the partner publishes no endpoint, so give the one Segment would call)"
                     }
+                    Need::Live => " to send to the live target",
                     Need::InMode(m) => match m {
                         Mode::PartnerApi => " in partner-api mode",
                         Mode::SegmentWebhook => " in segment-webhook mode",
@@ -165,6 +180,14 @@ pub fn check(
                 out.push(Finding::error(
                     path,
                     format!("{} is required{when}.", spec.label),
+                ));
+            } else if spec.need == Need::Live {
+                out.push(Finding::warning(
+                    path,
+                    format!(
+                        "{} is not used for this target, but is required to send live.",
+                        spec.label
+                    ),
                 ));
             }
             continue;
