@@ -92,7 +92,15 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         use std::os::unix::fs::DirBuilderExt;
         b.mode(0o700);
     }
-    b.create(dir)
+    b.create(dir)?;
+    // A folder made by an older console (or by hand) is put right too: it holds the history,
+    // with people's emails and traits.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -135,5 +143,18 @@ mod tests {
             let mode = std::fs::metadata(&d.config).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o700);
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_existing_open_folder_is_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let d = DataDirs::in_folder(tmp.path());
+        std::fs::create_dir_all(&d.data).unwrap();
+        std::fs::set_permissions(&d.data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        d.create().unwrap();
+        let mode = std::fs::metadata(&d.data).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
     }
 }

@@ -33,6 +33,11 @@ pub enum HistoryError {
     Damaged { id: i64, source: serde_json::Error },
     #[error("the entry could not be stored: {0}")]
     Encode(serde_json::Error),
+    #[error("cannot make the history at {path} private (owner-only): {source}")]
+    Permissions {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 fn sql(action: &'static str) -> impl FnOnce(rusqlite::Error) -> HistoryError {
@@ -117,6 +122,13 @@ impl History {
             path: path.to_path_buf(),
             source,
         };
+        // The history holds people's emails and traits: owner-only, like the settings. SQLite
+        // gives its -wal and -shm files the database's mode, so the database is made private
+        // before they exist; files left by an older console are put right here as well.
+        make_private(path).map_err(|source| HistoryError::Permissions {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(open_err)?;
@@ -338,6 +350,33 @@ impl History {
         rows.collect::<Result<Vec<String>, _>>()
             .map_err(sql("list event names"))
     }
+}
+
+/// Creates `path` owner-only (0600) when missing, and sets that mode on it and on SQLite's
+/// `-wal` and `-shm` files beside it when they exist.
+fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let mut shm = path.as_os_str().to_owned();
+        shm.push("-shm");
+        for p in [path.to_path_buf(), PathBuf::from(wal), PathBuf::from(shm)] {
+            match std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                other => other?,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 fn to_i64(n: usize) -> i64 {

@@ -479,3 +479,41 @@ fn search_speed() {
         );
     }
 }
+
+#[cfg(unix)]
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn the_store_and_its_wal_files_are_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    let mut h = History::open(&path).unwrap();
+    h.append(&entry("salesmachine", "identify", "", 201, "{}"))
+        .unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let p = dir.path().join(format!("history.sqlite3{suffix}"));
+        assert!(p.exists(), "{} exists while the store is open", p.display());
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_older_world_readable_store_is_made_private_on_open() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    {
+        let mut h = History::open(&path).unwrap();
+        h.append(&entry("salesmachine", "identify", "", 201, "{}"))
+            .unwrap();
+    }
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let h = History::open(&path).unwrap();
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(h.count(&Filter::default()).unwrap(), 1, "nothing lost");
+}
