@@ -8,6 +8,9 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+/// The window's icon (also installed with the desktop entry, assets/segment-console.desktop).
+const ICON: &[u8] = include_bytes!("../../assets/icon.png");
+
 pub fn run(started: Instant) -> ExitCode {
     let smoke = std::env::var("SEGMENT_CONSOLE_SMOKE").is_ok_and(|v| v == "1");
     let dirs = match DataDirs::locate() {
@@ -26,12 +29,18 @@ pub fn run(started: Instant) -> ExitCode {
     };
     let result = Arc::new(Mutex::new(SmokeResult::default()));
     let smoke_state = smoke.then(|| Smoke::new(started, result.clone()));
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("segment-console")
+        .with_app_id("segment-console")
+        .with_inner_size([1400.0, 880.0])
+        .with_min_inner_size([900.0, 560.0])
+        .with_drag_and_drop(true);
+    // A broken icon would be a build mistake; the window opens without one rather than not at all.
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON) {
+        viewport = viewport.with_icon(Arc::new(icon));
+    }
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("segment-console")
-            .with_inner_size([1400.0, 880.0])
-            .with_min_inner_size([900.0, 560.0])
-            .with_drag_and_drop(true),
+        viewport,
         persist_window: !smoke,
         ..Default::default()
     };
@@ -63,5 +72,15 @@ pub fn run(started: Instant) -> ExitCode {
     } else {
         eprintln!("SMOKE failed: {r:?}");
         ExitCode::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_icon_is_a_square_png() {
+        let icon = eframe::icon_data::from_png_bytes(super::ICON).expect("the icon decodes");
+        assert_eq!((icon.width, icon.height), (256, 256));
+        assert_eq!(icon.rgba.len(), 256 * 256 * 4);
     }
 }
