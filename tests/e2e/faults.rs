@@ -82,7 +82,7 @@ async fn a_429_with_retry_after_is_honoured_then_succeeds() {
     assert!(r.elapsed_ms >= 2000, "{}", r.elapsed_ms);
     assert_eq!(
         body_json(&ex.attempts[0]),
-        json!({"error": "rate_limited",
+        json!({"code": "rate_limited", "error": "rate_limited",
             "message": "Too Many Requests (sandbox fault); retry after 1 seconds"})
     );
     assert_eq!(ex.attempts[0].header("retry-after"), Some("1"));
@@ -106,7 +106,7 @@ async fn repeated_503s_back_off_then_fail_when_attempts_run_out() {
     assert!(gap_ms(r, 0, 1) >= 195, "{}", gap_ms(r, 0, 1));
     assert_eq!(
         body_json(last(r, 0)),
-        json!({"error": "unavailable", "message": "Service Unavailable (sandbox fault)"})
+        json!({"code": "unavailable", "error": "unavailable", "message": "Service Unavailable (sandbox fault)"})
     );
     // The user link depends on the account: it is not sent.
     let link = &r.exchanges[1];
@@ -234,7 +234,7 @@ async fn salesmachine_rate_limit_switched_on_refuses_the_901st_request() {
     assert_eq!(a.retry_after_ms, Some(wait * 1000));
     assert_eq!(
         body_json(a),
-        json!({"error": "rate_limited", "message": format!(
+        json!({"code": "rate_limited", "error": "rate_limited", "message": format!(
             "More than 900 requests in 300 seconds for this API token; retry after {wait} seconds")})
     );
     assert_eq!(r.class(), StatusClass::ClientError);

@@ -36,7 +36,8 @@ async fn wrong_credentials_get_each_partners_error() {
     assert_eq!(statuses(&r), [Some(401)]);
     assert_eq!(
         body_json(last(&r, 0)),
-        json!({"error": "invalid_api_key", "message": "The API token or API secret is wrong"})
+        json!({"code": "invalid_api_key", "error": "invalid_api_key",
+            "message": "The API token or API secret is wrong"})
     );
     let secret = with(sm(), "apiSecret", json!("wrong-secret"));
     let (_, r) = deliver("salesmachine", &identify, &secret, Mode::PartnerApi, &t).await;
@@ -166,7 +167,8 @@ async fn a_missing_required_field_gets_the_partners_400() {
     assert_eq!(attempt_statuses(&r, 0), [Some(400)]);
     assert_eq!(
         body_json(last(&r, 0)),
-        json!({"error": "missing_field", "message": "contact_uid is required"})
+        json!({"code": "missing_field", "error": "missing_field",
+            "message": "contact_uid is required"})
     );
 
     let track = translate(
@@ -184,7 +186,8 @@ async fn a_missing_required_field_gets_the_partners_400() {
         (statuses(&r), body_json(last(&r, 0))),
         (
             vec![Some(400)],
-            json!({"error": "missing_field", "message": "event_uid is required"})
+            json!({"code": "missing_field", "error": "missing_field",
+                "message": "event_uid is required"})
         )
     );
 

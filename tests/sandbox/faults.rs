@@ -44,7 +44,7 @@ async fn status_429_with_retry_after_for_the_next_n_requests() {
             send(salesmachine(&c, &base, "/v1/contact", &body)).await,
             (
                 429,
-                json!({"error": "rate_limited",
+                json!({"code": "rate_limited", "error": "rate_limited",
                     "message": "Too Many Requests (sandbox fault); retry after 1 seconds"}),
                 Some("1".into())
             )
@@ -187,8 +187,8 @@ async fn salesmachine_rate_limit_allows_900_per_window() {
     }
     let (status, reply, retry) = send(c.get(&ping).basic_auth(KEY, Some(SECRET))).await;
     assert_eq!(
-        (status, reply["error"].clone()),
-        (429, json!("rate_limited"))
+        (status, reply["code"].clone(), reply["error"].clone()),
+        (429, json!("rate_limited"), json!("rate_limited"))
     );
     let wait: u64 = retry.expect("Retry-After").parse().unwrap();
     assert!((1..=300).contains(&wait), "{wait}");

@@ -59,7 +59,7 @@ async fn bodies_above_the_limit_get_413() {
         (status, reply),
         (
             413,
-            json!({"error": "payload_too_large", "message": "The body is larger than 64 bytes"})
+            json!({"code": "payload_too_large", "error": "payload_too_large", "message": "The body is larger than 64 bytes"})
         )
     );
     let small = json!({"contact_uid": "u1"});

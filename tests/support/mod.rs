@@ -6,6 +6,7 @@
 //! real sandbox over loopback. Beside it:
 //! - `sandbox`: starting a sandbox and talking to it over real HTTP (reqwest or a raw socket);
 //! - `scenarios`: the sends against the sandbox's fault injection;
+//! - `python`: partners' official Python clients, run from the environment `.ci/run` fills;
 //! - `ui`: the real `App` in an egui_kittest harness;
 //! - `bench`: realistic history in bulk, criterion's medians and thread CPU time, for the benches.
 //!
@@ -14,6 +15,7 @@
 #![allow(dead_code)]
 
 pub mod bench;
+pub mod python;
 pub mod sandbox;
 pub mod scenarios;
 pub mod ui;

@@ -2,29 +2,44 @@
 //!
 //! Checks, in the order a client meets them: unknown URL 404, wrong method 405, missing API
 //! token 400, wrong token or secret 401, rate limit 429 (when switched on), not JSON 406, body too
-//! large 413, missing or ill-typed fields 400. Errors are `{"error": code, "message": sentence}`.
-//! Success is `{"status": "success"}`: 201 when a contact or account is created, 200 otherwise
-//! (the contract lists both as success, so clients meet both).
+//! large 413, missing or ill-typed fields 400. Errors are `{"code": short, "error": short,
+//! "message": sentence}`: salesmachine-python reads `code` and `message`, salesmachine-ruby reads
+//! `error`. Success is `{"status": "success"}`: 201 when a contact or account is created, 200
+//! otherwise (the contract lists both as success, so clients meet both).
+//!
+//! The API token comes as the Basic auth user name (with the API secret as password) or as the
+//! `api_token` query parameter (the token alone, as in Salesmachine's curl examples). Every
+//! credential a request carries is checked (docs/destinations.md §7): a wrong one gives 401 even
+//! when another is right, an Authorization header that is not Basic auth with a user name gives
+//! 400, an empty `api_token=` counts as absent.
 //!
 //! `/v1/batch` takes what Salesmachine's own client libraries send there: a JSON array of items,
 //! each the body of a single call plus `"method"`: `contact`, `account`, `event` (`track` is read
-//! as `event` too) or `alias`. Every item is checked before any is applied; one bad item refuses
+//! as `event` too) or `alias`. A pageview is an `event` item with `event_uid: "pageview"`. An
+//! event item may name its event `event` (salesmachine-ruby 1.x) instead of `event_uid`; with
+//! both, `event_uid` is read. Every item is checked before any is applied; one bad item refuses
 //! the whole batch with 400 naming its index. A batch replies 200.
 
 use crate::event::time::parse_iso8601;
 use crate::sandbox::state::{SmAlias, SmEvent, SmRecord};
 use crate::sandbox::{
-    BasicAuth, BodyError, SharedRef, basic_auth, is_json, json_reply, lock, read_body, rest_of,
-    same_secret, with_header,
+    BasicAuth, BodyError, Shared, SharedRef, basic_auth, is_json, json_reply, lock, read_body,
+    rest_of, same_secret, with_header,
 };
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 use std::time::Instant;
 
+/// Salesmachine's error body: the short code twice (`code` for salesmachine-python, `error` for
+/// salesmachine-ruby) and a sentence (docs/destinations.md §2).
 pub(crate) fn error(code: StatusCode, short: &str, message: &str) -> Response {
-    json_reply(code, json!({"error": short, "message": message}))
+    json_reply(
+        code,
+        json!({"code": short, "error": short, "message": message}),
+    )
 }
 
 fn success(code: StatusCode) -> Response {
@@ -77,34 +92,9 @@ pub(super) async fn handle(State(s): State<SharedRef>, req: Request) -> Response
             allow,
         );
     }
-    let token = match basic_auth(&parts.headers) {
-        BasicAuth::Missing | BasicAuth::Malformed => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "missing_api_key",
-                "The API token is missing: send Basic auth with the API token as user name and \
-                 the API secret as password",
-            );
-        }
-        BasicAuth::Given { user, .. } if user.is_empty() => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "missing_api_key",
-                "The API token is missing: the Basic auth user name is empty",
-            );
-        }
-        BasicAuth::Given { user, password } => {
-            if !same_secret(&user, &s.credentials.api_key)
-                || !same_secret(&password, &s.credentials.api_secret)
-            {
-                return error(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_api_key",
-                    "The API token or API secret is wrong",
-                );
-            }
-            user
-        }
+    let token = match authenticate(&s, &parts) {
+        Ok(token) => token,
+        Err(refused) => return refused.reply(),
     };
     let limited = lock(&s.faults).rate_limited(&token, Instant::now());
     if let Some(wait) = limited {
@@ -163,7 +153,7 @@ pub(super) async fn handle(State(s): State<SharedRef>, req: Request) -> Response
             Ok(items) => items,
             Err(msg) => return error(StatusCode::BAD_REQUEST, "invalid_batch", &msg),
         },
-        single => match item(single, &doc) {
+        single => match item(single, &doc, false) {
             Ok(i) => vec![i],
             Err((short, msg)) => return error(StatusCode::BAD_REQUEST, short, &msg),
         },
@@ -180,6 +170,70 @@ pub(super) async fn handle(State(s): State<SharedRef>, req: Request) -> Response
     }
 }
 
+/// Why a request is not authenticated: its status, short code and sentence.
+enum Refused {
+    /// 400 `missing_api_key`, with why.
+    Missing(&'static str),
+    /// 401 `invalid_api_key`, with what is wrong.
+    Wrong(&'static str),
+}
+
+impl Refused {
+    fn reply(self) -> Response {
+        match self {
+            Refused::Missing(why) => error(
+                StatusCode::BAD_REQUEST,
+                "missing_api_key",
+                &format!("The API token is missing: {why}"),
+            ),
+            Refused::Wrong(what) => error(StatusCode::UNAUTHORIZED, "invalid_api_key", what),
+        }
+    }
+}
+
+/// The API token a request authenticates with (docs/destinations.md §7): Basic auth (token as
+/// user name, secret as password) or the `api_token` query parameter (the token alone). Every
+/// credential given is checked; none at all gives 400.
+fn authenticate(s: &Shared, parts: &Parts) -> Result<String, Refused> {
+    let basic = match basic_auth(&parts.headers) {
+        BasicAuth::Missing => None,
+        BasicAuth::Malformed => {
+            return Err(Refused::Missing(
+                "the Authorization header is not Basic auth; send the API token as user name \
+                 and the API secret as password, or the api_token query parameter",
+            ));
+        }
+        BasicAuth::Given { user, .. } if user.is_empty() => {
+            return Err(Refused::Missing("the Basic auth user name is empty"));
+        }
+        BasicAuth::Given { user, password } => {
+            if !same_secret(&user, &s.credentials.api_key)
+                || !same_secret(&password, &s.credentials.api_secret)
+            {
+                return Err(Refused::Wrong("The API token or API secret is wrong"));
+            }
+            Some(user)
+        }
+    };
+    let query: Vec<String> =
+        url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .filter(|(k, v)| k == "api_token" && !v.is_empty())
+            .map(|(_, v)| v.into_owned())
+            .collect();
+    if query
+        .iter()
+        .any(|t| !same_secret(t, &s.credentials.api_key))
+    {
+        return Err(Refused::Wrong("The API token in api_token is wrong"));
+    }
+    basic
+        .or_else(|| query.into_iter().next())
+        .ok_or(Refused::Missing(
+            "send Basic auth with the API token as user name and the API secret as password, or \
+         the api_token query parameter",
+        ))
+}
+
 enum Item {
     Contact(String, Map<String, Value>, Option<Value>),
     Account(String, Map<String, Value>, Option<Value>),
@@ -189,7 +243,9 @@ enum Item {
 
 type ItemError = (&'static str, String);
 
-fn item(endpoint: Endpoint, doc: &Value) -> Result<Item, ItemError> {
+/// One call's body; `in_batch` for a `/v1/batch` item, where salesmachine-ruby's `event` is read
+/// when `event_uid` is absent.
+fn item(endpoint: Endpoint, doc: &Value, in_batch: bool) -> Result<Item, ItemError> {
     let Value::Object(o) = doc else {
         return Err(("invalid_body", "The body must be a JSON object".into()));
     };
@@ -200,7 +256,7 @@ fn item(endpoint: Endpoint, doc: &Value) -> Result<Item, ItemError> {
         Endpoint::Account => Item::Account(uid(o, "account_uid")?, params, created_at),
         Endpoint::Event => Item::Event(SmEvent {
             contact_uid: uid(o, "contact_uid")?,
-            event_uid: uid(o, "event_uid")?,
+            event_uid: uid(o, event_key(o, in_batch))?,
             params,
             created_at,
         }),
@@ -244,9 +300,20 @@ fn batch(doc: &Value) -> Result<Vec<Item>, String> {
                 }
                 None => return Err(format!("Item {i}: method is required")),
             };
-            item(endpoint, v).map_err(|(_, msg)| format!("Item {i}: {msg}"))
+            item(endpoint, v, true).map_err(|(_, msg)| format!("Item {i}: {msg}"))
         })
         .collect()
+}
+
+/// Where an event item names its event: `event_uid`, or salesmachine-ruby 1.x's `event` in a
+/// batch item without `event_uid` (docs/destinations.md §2).
+fn event_key(o: &Map<String, Value>, in_batch: bool) -> &'static str {
+    let given = |k: &str| o.get(k).is_some_and(|v| !v.is_null());
+    if in_batch && !given("event_uid") && given("event") {
+        "event"
+    } else {
+        "event_uid"
+    }
 }
 
 /// An identifier: non-empty text, or a number (Salesmachine's clients accept both).
