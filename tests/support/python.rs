@@ -1,5 +1,5 @@
 //! Running partners' official Python clients against the sandbox: the virtual environment that
-//! `.ci/run` fills (`target/pyenv` in the repository), and a script run in it that prints JSON.
+//! `scripts/test-deps.sh` fills (`target/pyenv` in the repository), and a script run in it that prints JSON.
 //!
 //! A missing environment fails the test with the commands that install it: a test of the
 //! official client must never pass without the client.
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The version of salesmachine-python `.ci/run` installs and the tests are written against.
+/// The version of salesmachine-python `scripts/test-deps.sh` installs and the tests are written against.
 pub const SALESMACHINE_PYTHON: &str = "1.0.1";
 
 /// A script that has not ended after this long is stopped and the test fails.
@@ -27,7 +27,8 @@ pub fn pyenv_python() -> PathBuf {
 
 fn install_hint() -> String {
     format!(
-        "run `bash .ci/run`, or install it by hand from {}:\n  python3 -m venv target/pyenv\n  \
+        "run `scripts/test-deps.sh` (the README's test command does), or install it by hand from \
+         {}:\n  python3 -m venv target/pyenv\n  \
          target/pyenv/bin/pip install -q salesmachine-python=={SALESMACHINE_PYTHON}",
         root().display()
     )

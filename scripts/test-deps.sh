@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond Rust, only what is missing, quietly: the README's test
+# command runs it before `cargo test`, and so does .ci/run. Registries only (Debian, PyPI); the
+# tests themselves never leave the machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s ==\n' "$*"; }
+
+# Debian packages the tests need: Mesa's software Vulkan (lavapipe) renders the snapshot tests
+# headlessly; Xvfb hosts the real window in the smoke run. Installed only when missing, quietly.
+APT_PACKAGES=(libvulkan1 mesa-vulkan-drivers xvfb xauth)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  step "apt: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root=()
+  [ "$(id -u)" = 0 ] || as_root=(sudo)
+  "${as_root[@]}" apt-get update -qq >/dev/null
+  "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The official salesmachine-python client, which the end-to-end tests run against the sandbox
+# (tests/e2e/official_clients.rs), in a virtual environment under target/. Installed only when it
+# does not import, quietly; --clear starts a broken environment afresh.
+if ! target/pyenv/bin/python -c 'import salesmachine' >/dev/null 2>&1; then
+  step "pip: installing salesmachine-python 1.0.1 into target/pyenv"
+  python3 -m venv --clear target/pyenv
+  target/pyenv/bin/pip install -q --disable-pip-version-check salesmachine-python==1.0.1
+fi
