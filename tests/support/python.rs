@@ -1,5 +1,6 @@
 //! Running partners' official Python clients against the sandbox: the virtual environment that
-//! `scripts/test-deps.sh` fills (`target/pyenv` in the repository), and a script run in it that prints JSON.
+//! `scripts/test-deps.sh` fills (`target/pyenv` in the repository), and a script run in it that
+//! prints JSON.
 //!
 //! A missing environment fails the test with the commands that install it: a test of the
 //! official client must never pass without the client.
@@ -10,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The version of salesmachine-python `scripts/test-deps.sh` installs and the tests are written against.
+/// The version of salesmachine-python `scripts/test-deps.sh` installs and the tests are written
+/// against.
 pub const SALESMACHINE_PYTHON: &str = "1.0.1";
 
 /// A script that has not ended after this long is stopped and the test fails.
