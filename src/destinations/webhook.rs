@@ -160,8 +160,16 @@ impl Destination for Webhooks {
         }
         trace.constant("header.Content-Type");
         let mut req = PartnerRequest::post(url, format!("POST {call} event to webhook"))
-            .header("Content-Type", "application/json")
-            .json(ctx.raw.clone());
+            .header("Content-Type", "application/json");
+        // Segment's Webhooks requests carry its User-Agent (docs/destinations.md §8.6); one the
+        // user set in the extra headers takes its place.
+        let user_agent_set = matches!(ctx.settings.get("headers"), Some(Value::Object(h))
+            if h.keys().any(|k| k.eq_ignore_ascii_case("User-Agent")));
+        if !user_agent_set {
+            req = req.header("User-Agent", "Segment.io/1.0");
+            trace.constant("header.User-Agent");
+        }
+        let mut req = req.json(ctx.raw.clone());
         if let Some(Value::Object(extra)) = ctx.settings.get("headers") {
             for (name, value) in extra {
                 let Some(v) = value.as_str() else { continue };
