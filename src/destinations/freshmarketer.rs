@@ -42,29 +42,31 @@ const SCHEMA: &[SettingField] = &[
     .need(Need::LiveInMode(Mode::SegmentWebhook)),
 ];
 
-/// Contact traits the mapping reads; every other trait goes into `custom_field`.
-const CONTACT_TRAITS: &[&str] = &[
-    "email",
-    "firstName",
-    "first_name",
-    "lastName",
-    "last_name",
-    "name",
-    "phone",
-    "mobile",
-    "mobileNumber",
-    "title",
-    "address",
+/// Contact traits the mapping reads, each with the Freshworks field it fills (`name` only when
+/// neither first nor last name is given); every other trait goes into `custom_field`.
+const CONTACT_TRAITS: &[(&str, &str)] = &[
+    ("email", "emails"),
+    ("firstName", "first_name"),
+    ("first_name", "first_name"),
+    ("lastName", "last_name"),
+    ("last_name", "last_name"),
+    ("name", "first_name"),
+    ("phone", "work_number"),
+    ("mobile", "mobile_number"),
+    ("mobileNumber", "mobile_number"),
+    ("title", "job_title"),
+    ("address", "address"),
 ];
 
-/// Group traits the sales-account mapping reads.
-const ACCOUNT_TRAITS: &[&str] = &[
-    "name",
-    "website",
-    "phone",
-    "address",
-    "employees",
-    "industry",
+/// Group traits the sales-account mapping reads, with their fields. `industry` is not among them:
+/// Freshworks' industry field is `industry_type_id`, a numeric id from the account's own list, so
+/// the text goes into `custom_field` (docs/destinations.md §4, revised 2026-12).
+const ACCOUNT_TRAITS: &[(&str, &str)] = &[
+    ("name", "name"),
+    ("website", "website"),
+    ("phone", "phone"),
+    ("address", "address"),
+    ("employees", "number_of_employees"),
 ];
 
 /// Segment's `address` keys and the Freshworks fields they fill, in Freshworks' order.
@@ -115,6 +117,8 @@ impl Destination for Freshmarketer {
 
     /// Identify's userId and email come from Segment's page for this destination, so they hold
     /// in both modes; the group name is the key of the sales-account upsert, so only partner-api.
+    /// In partner-api mode every trait holding an object or an array is named: Freshworks fields
+    /// hold one value, so the upsert leaves it out (§4, revised 2026-12).
     fn check(&self, e: &Event, mode: Mode) -> Vec<Finding> {
         let mut out = Vec::new();
         let traits = e.traits();
@@ -145,6 +149,12 @@ impl Destination for Freshmarketer {
                 ));
             }
             _ => {}
+        }
+        if mode == Mode::PartnerApi
+            && let Some(record) = Record::of(e.call())
+            && let Some(t) = traits
+        {
+            out.extend(unsent_traits(t, record));
         }
         out
     }
@@ -186,7 +196,10 @@ impl Destination for Freshmarketer {
         let call = ctx.event.call();
         match (ctx.mode, call) {
             (Mode::PartnerApi, CallType::Identify) => Built::one(self.contact(ctx)),
-            (Mode::PartnerApi, CallType::Group) => Built::one(self.sales_account(ctx)),
+            (Mode::PartnerApi, CallType::Group) => Built {
+                requests: vec![self.sales_account(ctx)],
+                notes: account_notes(ctx.event),
+            },
             (Mode::PartnerApi, _) => Built::one(segment_webhook::request(
                 self,
                 ctx,
@@ -259,7 +272,6 @@ impl Freshmarketer {
         m.copy("phone", &["phone"]);
         m.address();
         m.copy("number_of_employees", &["employees"]);
-        m.copy("industry_type", &["industry"]);
         m.custom_fields(ACCOUNT_TRAITS);
         let name = lookup::text(traits.get("name")).unwrap_or_default();
         let mut trace = Trace::new();
@@ -295,6 +307,114 @@ impl Freshmarketer {
             .json(body)
             .provenance(trace.take())
     }
+}
+
+/// The two Freshworks records the partner-api upserts fill from traits.
+#[derive(Clone, Copy)]
+enum Record {
+    Contact,
+    SalesAccount,
+}
+
+impl Record {
+    fn of(call: CallType) -> Option<Record> {
+        match call {
+            CallType::Identify => Some(Record::Contact),
+            CallType::Group => Some(Record::SalesAccount),
+            _ => None,
+        }
+    }
+
+    /// The traits mapped to standard fields, with those fields.
+    fn traits(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Record::Contact => CONTACT_TRAITS,
+            Record::SalesAccount => ACCOUNT_TRAITS,
+        }
+    }
+
+    /// The trait the record is found by; its absence or wrong type is already an error.
+    fn key(self) -> &'static str {
+        match self {
+            Record::Contact => "email",
+            Record::SalesAccount => "name",
+        }
+    }
+}
+
+/// A value one Freshworks field can hold: text, a number, a boolean (null counts as missing).
+fn single(v: &Value) -> bool {
+    !(v.is_object() || v.is_array())
+}
+
+/// One warning per trait the upsert leaves out because it holds an object or an array
+/// (§4, revised 2026-12). The `address` object is read key by key into standard fields, so
+/// its keys are checked instead of the object.
+fn unsent_traits(traits: &Object, record: Record) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (k, v) in traits {
+        if k == record.key() {
+            continue;
+        }
+        let at = path::key("$.traits", k);
+        if let ("address", Value::Object(addr)) = (k.as_str(), v) {
+            for (seg, field) in ADDRESS {
+                if let Some(w) = addr
+                    .get(*seg)
+                    .and_then(|v| unsent(v, &path::key(&at, seg), Some(field)))
+                {
+                    out.push(w);
+                }
+            }
+            continue;
+        }
+        let field = record
+            .traits()
+            .iter()
+            .find(|(t, _)| t == k)
+            .map(|(_, f)| *f);
+        out.extend(unsent(v, &at, field));
+    }
+    out
+}
+
+/// The warning for a value no Freshworks field holds, naming the standard field it would have
+/// filled, else the custom fields.
+fn unsent(v: &Value, at: &str, field: Option<&str>) -> Option<Finding> {
+    let what = match v {
+        Value::Object(_) => "object",
+        Value::Array(_) => "array",
+        _ => return None,
+    };
+    let message = match field {
+        Some(f) => format!("Freshworks' {f} field holds a single value; this {what} is not sent."),
+        None => format!("Freshworks custom fields hold a single value; this {what} is not sent."),
+    };
+    Some(Finding::warning(at, message))
+}
+
+/// What the preview says beside a sales-account upsert: the groupId it does not send, and where
+/// `industry` went (§4, revised 2026-12).
+fn account_notes(e: &Event) -> Vec<String> {
+    let mut notes = Vec::new();
+    let group = e
+        .group_id()
+        .filter(|g| !g.trim().is_empty())
+        .map(|g| format!("groupId `{g}`"))
+        .unwrap_or_else(|| "groupId".into());
+    notes.push(format!(
+        "{group} is not sent: Freshworks sales accounts have no field for it; the account is found by traits.name."
+    ));
+    if e.traits()
+        .and_then(|t| lookup::present(t.get("industry")))
+        .is_some_and(single)
+    {
+        notes.push(
+            "industry is sent as the custom field \"industry\", not as Freshworks' industry field: that field (industry_type_id) takes the numeric id of an entry in the account's own industry list, which the console cannot know."
+                .into(),
+        );
+    }
+    notes
 }
 
 /// The host of the `domain` setting, forgiving a pasted scheme or trailing slash.
@@ -336,10 +456,11 @@ impl<'a> Mapper<'a> {
         }
     }
 
-    /// The first of `keys` present (not null) fills `field`; false when none is.
+    /// The first of `keys` holding a single value fills `field`; false when none does. Objects
+    /// and arrays are left out (`check` warns about them).
     fn copy(&mut self, field: &str, keys: &[&str]) -> bool {
         for k in keys {
-            if let Some(v) = lookup::present(self.traits.get(*k)) {
+            if let Some(v) = lookup::present(self.traits.get(*k)).filter(|v| single(v)) {
                 let src = path::key(self.source, k);
                 self.put_path(field, v.clone(), &src);
                 return true;
@@ -360,14 +481,14 @@ impl<'a> Mapper<'a> {
     }
 
     /// `address.street` -> `address`, `address.city` -> `city`, ...; a non-object address gives
-    /// nothing (the generic rules warn about it).
+    /// nothing (the generic rules warn about it), nor does a key holding an object or an array.
     fn address(&mut self) {
         let Some(Value::Object(addr)) = self.traits.get("address") else {
             return;
         };
         let parent = path::key(self.source, "address");
         for (seg, field) in ADDRESS {
-            if let Some(v) = lookup::present(addr.get(*seg)) {
+            if let Some(v) = lookup::present(addr.get(*seg)).filter(|v| single(v)) {
                 let src = path::key(&parent, seg);
                 self.put_path(field, v.clone(), &src);
             }
@@ -375,12 +496,13 @@ impl<'a> Mapper<'a> {
     }
 
     /// Every trait the mapping did not read, under its own key (Freshworks matches custom
-    /// fields by label). Nulls are left out like every other missing value.
-    fn custom_fields(&mut self, mapped: &[&str]) {
+    /// fields by label). Nulls are left out like every other missing value; objects and arrays
+    /// too, since a custom field holds one value (`check` warns about them).
+    fn custom_fields(&mut self, mapped: &[(&str, &str)]) {
         let mut custom = Map::new();
         let parent = path::key(self.output, "custom_field");
         for (k, v) in self.traits {
-            if mapped.contains(&k.as_str()) || v.is_null() {
+            if mapped.iter().any(|(t, _)| t == k) || v.is_null() || !single(v) {
                 continue;
             }
             self.trace
@@ -408,6 +530,54 @@ mod tests {
         assert_eq!(split_name("  Maya  "), ("Maya", None));
         assert_eq!(split_name("Maya  Lind"), ("Maya", Some("Lind")));
         assert_eq!(split_name("Cher"), ("Cher", None));
+    }
+
+    #[test]
+    fn objects_and_arrays_are_named_only_in_partner_api_mode() {
+        let ev = Event::from_value(&json!({"type": "identify", "userId": "u1",
+            "traits": {"email": "a@x.io", "company": {"name": "Acme"}, "tags": ["a"],
+                "phone": ["1", "2"], "address": {"street": "1 Main St", "city": ["x"]}}}))
+        .unwrap();
+        let named = |mode| -> Vec<(String, String)> {
+            Freshmarketer
+                .check(&ev, mode)
+                .into_iter()
+                .filter(|f| f.path != "$.traits")
+                .map(|f| (f.path, f.message))
+                .collect()
+        };
+        let custom = |what: &str| {
+            format!("Freshworks custom fields hold a single value; this {what} is not sent.")
+        };
+        assert_eq!(
+            named(Mode::PartnerApi),
+            [
+                ("$.traits.company".to_string(), custom("object")),
+                ("$.traits.tags".to_string(), custom("array")),
+                (
+                    "$.traits.phone".to_string(),
+                    "Freshworks' work_number field holds a single value; this array is not sent."
+                        .to_string()
+                ),
+                (
+                    "$.traits.address.city".to_string(),
+                    "Freshworks' city field holds a single value; this array is not sent."
+                        .to_string()
+                ),
+            ]
+        );
+        assert!(named(Mode::SegmentWebhook).is_empty());
+        // The email is the contact's key: its wrong type is an error already, not a warning.
+        let bad = Event::from_value(&json!({"type": "identify", "userId": "u1",
+            "traits": {"email": {"work": "a@x.io"}}}))
+        .unwrap();
+        let paths: Vec<String> = Freshmarketer
+            .check(&bad, Mode::PartnerApi)
+            .into_iter()
+            .filter(|f| f.path == "$.traits.email")
+            .map(|f| format!("{:?}", f.severity))
+            .collect();
+        assert_eq!(paths, ["Error"]);
     }
 
     #[test]

@@ -93,6 +93,21 @@ fn email(e: &Event) -> Option<(&str, &'static str)> {
         })
 }
 
+/// `customer_id`: `traits.groupId`, else `traits.trait.groupId` (how Segment's own Skalin example
+/// nests it), else `context.groupId` (§5, revised 2026-12).
+fn customer(e: &Event) -> Option<(String, &'static str)> {
+    let traits = e.traits();
+    lookup::scalar(traits.and_then(|t| t.get("groupId")))
+        .map(|c| (c, "$.traits.groupId"))
+        .or_else(|| {
+            let nested = traits
+                .and_then(|t| t.get("trait"))
+                .and_then(|t| t.get("groupId"));
+            lookup::scalar(nested).map(|c| (c, "$.traits.trait.groupId"))
+        })
+        .or_else(|| lookup::scalar(e.context_at(&["groupId"])).map(|c| (c, "$.context.groupId")))
+}
+
 /// The feature a page or screen records, with where it came from.
 fn feature(e: &Event) -> Option<(&str, &'static str)> {
     if e.call() == CallType::Track {
@@ -244,12 +259,7 @@ impl Skalin {
             );
         }
         self.identity(e, &mut q);
-        let customer = lookup::scalar(e.traits().and_then(|t| t.get("groupId")))
-            .map(|c| (c, "$.traits.groupId"))
-            .or_else(|| {
-                lookup::scalar(e.context_at(&["groupId"])).map(|c| (c, "$.context.groupId"))
-            });
-        if let Some((c, src)) = customer {
+        if let Some((c, src)) = customer(e) {
             q.path("customer_id", &c, src);
         }
         if !identify && let Some((name, src)) = feature(e) {

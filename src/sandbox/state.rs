@@ -117,6 +117,9 @@ pub struct Freshmarketer {
 pub struct Skalin {
     pub identities: Vec<SkIdentity>,
     pub features: Vec<SkFeature>,
+    /// Features of a contact not identified yet, kept until a `ui` hit with that id or email
+    /// arrives, then moved to `features` (docs/destinations.md §7, revised 2026-12).
+    pub pending: Vec<SkPending>,
     /// Hits accepted again with an `event_id` already recorded (kept once).
     pub duplicates: u64,
     /// Events that came through the Segment partner webhook (`/skalin/segment`).
@@ -140,7 +143,23 @@ pub struct SkFeature {
     pub identity: usize,
     pub name: String,
     pub event_name: String,
-    /// Every query parameter of the hit, as received.
+    /// Every parameter of the hit, as received (a bulk element's in the hit's spelling).
+    pub params: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SkPending {
+    /// Who the hit named; either may be missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The hit's visitor id, which attaches it when it named neither an email nor an id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visitor_id: Option<String>,
+    pub name: String,
+    pub event_name: String,
+    /// Every parameter of the hit, as received.
     pub params: BTreeMap<String, String>,
 }
 

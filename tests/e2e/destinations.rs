@@ -1,8 +1,9 @@
 //! Every destination end to end: the tour, translated by the real translators, sent by the real
 //! transport to the real sandbox over loopback, then the sandbox's state checked against what
 //! each partner would have recorded (contacts created then updated, accounts linked, users
-//! matched by custom field or email, webhooks signed with the shared secret or not), and the
-//! preview's sentence about matching agreeing with the sandbox's reply.
+//! matched by custom field or email, Skalin features kept until their contact is identified,
+//! webhooks signed with the shared secret or not), and the preview's sentence about matching
+//! agreeing with the sandbox's reply.
 
 use crate::support::*;
 use segment_console::destinations::{Mode, OutcomeKind, Target};
@@ -283,7 +284,7 @@ async fn freshmarketer_partner_api_upserts_contact_and_sales_account() {
     assert_eq!(statuses(&second), [Some(200)]);
     assert_eq!(body_json(last(&second, 0))["contact"]["id"], 1);
 
-    let (_, group) = deliver(
+    let (out, group) = deliver(
         "freshmarketer",
         &tour_event("group"),
         &fm,
@@ -295,6 +296,13 @@ async fn freshmarketer_partner_api_upserts_contact_and_sales_account() {
     let account = body_json(last(&group, 0));
     assert_eq!(account["sales_account"]["name"], "Acme Robotics");
     assert_eq!(account["sales_account"]["number_of_employees"], 420);
+    // The preview says what is not sent and where industry went (§4, revised 2026-12).
+    assert!(
+        out.notes[0].starts_with("groupId `acc_acme` is not sent"),
+        "{:?}",
+        out.notes
+    );
+    assert!(out.notes[1].contains("industry_type_id"), "{:?}", out.notes);
     // Upserted again: the same record, 200.
     let (_, group2) = deliver(
         "freshmarketer",
@@ -329,7 +337,11 @@ async fn freshmarketer_partner_api_upserts_contact_and_sales_account() {
     assert_eq!(s["contacts"][0]["job_title"], "Head of Operations");
     assert_eq!(s["contacts"][0]["city"], "San Francisco");
     assert_eq!(s["sales_accounts"].as_array().map(Vec::len), Some(1));
-    assert_eq!(s["sales_accounts"][0]["industry_type"], "Manufacturing");
+    assert_eq!(
+        s["sales_accounts"][0]["custom_field"],
+        json!({"industry": "Manufacturing", "plan": "business"})
+    );
+    assert_eq!(s["sales_accounts"][0]["industry_type_id"], Value::Null);
     let types: Vec<&str> = s["segment"]
         .as_array()
         .expect("segment")
@@ -378,24 +390,24 @@ async fn freshmarketer_segment_webhook_mode_delivers_every_accepted_call() {
 }
 
 #[tokio::test]
-async fn skalin_refuses_an_unknown_contact_then_records_after_identify() {
+async fn skalin_keeps_a_feature_before_its_contact_then_attaches_it_on_identify() {
     let sb = sandbox().await;
     let t = target(&sb);
     let sk = settings("skalin");
     let track = tour_event("track");
-    let (_, refused) = deliver("skalin", &track, &sk, Mode::PartnerApi, &t).await;
-    assert_eq!(statuses(&refused), [Some(400)]);
-    assert_eq!(body_text(last(&refused, 0)), "unknown contact");
-    assert_eq!(
-        refused.exchanges[0].attempts.len(),
-        1,
-        "a 400 is not retried"
-    );
+    let (_, early) = deliver("skalin", &track, &sk, Mode::PartnerApi, &t).await;
+    assert_eq!(statuses(&early), [Some(200)]);
+    assert_eq!(body_text(last(&early, 0)), "ok");
+    let state = sb.state();
+    assert_eq!(state["skalin"]["features"], json!([]));
+    assert_eq!(state["skalin"]["pending"][0]["name"], "Order Completed");
+    assert_eq!(state["skalin"]["pending"][0]["id"], USER);
 
     let (_, identify) = deliver("skalin", &tour_event("identify"), &sk, Mode::PartnerApi, &t).await;
     assert_eq!(statuses(&identify), [Some(200)]);
     assert_eq!(body_text(last(&identify, 0)), "ok");
-    for call in ["track", "page", "screen"] {
+    assert_eq!(sb.state()["skalin"]["pending"], json!([]));
+    for call in ["page", "screen"] {
         let (_, r) = deliver("skalin", &tour_event(call), &sk, Mode::PartnerApi, &t).await;
         assert_eq!(
             statuses(&r),
@@ -426,7 +438,61 @@ async fn skalin_refuses_an_unknown_contact_then_records_after_identify() {
     );
     assert_eq!(s["features"][0]["params"]["client_id"], CLIENT_ID);
     assert_eq!(s["features"][0]["params"]["ts"], "2026-05-05T08:02:11");
+    assert_eq!(s["features"][2]["params"]["customer_id"], "acc_acme");
     assert_eq!(s["duplicates"], 0);
+}
+
+/// The whole tour, as the translators send it in partner-api mode, is accepted by the sandbox for
+/// Freshmarketer and Skalin, in the tour's order and backwards (Skalin then meets features before
+/// the identify of their contact: kept, then attached, never refused).
+#[tokio::test]
+async fn the_tour_in_partner_api_mode_is_accepted_in_any_order() {
+    for backwards in [false, true] {
+        let sb = sandbox().await;
+        let t = target(&sb);
+        let mut events = tour();
+        if backwards {
+            events.reverse();
+        }
+        for id in ["freshmarketer", "skalin"] {
+            let dest = segment_console::destinations::find(id).expect("destination");
+            for event in &events {
+                let out = segment_console::destinations::translate(
+                    dest,
+                    event,
+                    &settings(id),
+                    Mode::PartnerApi,
+                    &t,
+                    now(),
+                );
+                if out.kind != OutcomeKind::Requests {
+                    assert_eq!(out.kind, OutcomeKind::Unsupported, "{id} {}", event["type"]);
+                    continue;
+                }
+                let r = send(&out, &fast()).await;
+                assert_all_2xx(
+                    &format!("{id} {} (backwards: {backwards})", event["type"]),
+                    &r,
+                );
+            }
+        }
+        let state = sb.state();
+        assert_eq!(
+            state["freshmarketer"]["contacts"].as_array().map(Vec::len),
+            Some(1)
+        );
+        assert_eq!(
+            state["freshmarketer"]["sales_accounts"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
+        let sk = &state["skalin"];
+        assert_eq!(sk["identities"].as_array().map(Vec::len), Some(1));
+        assert_eq!(sk["features"].as_array().map(Vec::len), Some(3));
+        assert_eq!(sk["pending"], json!([]));
+        assert_eq!(state["counts"]["skalin"]["statuses"], json!({"200": 4}));
+    }
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! The embedded sandbox over real HTTP: each partner's imitation (Salesmachine, Startdeliver,
-//! Freshmarketer, Skalin, webhooks, the Segment partner webhook), fault injection, the server
-//! itself (binding, limits, state endpoints, the `sandbox` subcommand) and its hygiene as a
-//! server others could reach.
+//! Freshmarketer, Skalin with its pending features and bulk body, webhooks, the Segment partner
+//! webhook), fault injection, the server itself (binding, limits, state endpoints, the `sandbox`
+//! subcommand) and its hygiene as a server others could reach.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -11,3 +11,4 @@ mod hygiene;
 mod partners;
 mod salesmachine;
 mod server;
+mod skalin;

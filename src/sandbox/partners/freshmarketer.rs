@@ -4,7 +4,8 @@
 //! Upserts find the record by `unique_identifier` (contacts by email, without regard to case;
 //! sales accounts by name), create it (201) or replace it (200). As Freshworks documents, a field
 //! an update leaves out is blanked: every standard field not sent becomes null, and
-//! `custom_field` becomes exactly what was sent. Errors are
+//! `custom_field` becomes exactly what was sent. Values are single: a standard field or a custom
+//! field holding an object or an array is refused, as Freshworks' typed fields are. Errors are
 //! `{"errors": {"code": <int>, "message": [<sentences>]}}`: 401 bad token, 400 invalid field
 //! (every problem listed), 404 unknown path, 405 wrong method, 413 too large.
 
@@ -44,8 +45,12 @@ const ACCOUNT_FIELDS: &[&str] = &[
     "zipcode",
     "country",
     "number_of_employees",
-    "industry_type",
+    "industry_type_id",
 ];
+
+/// Fields that take a whole number: a count, and the id of an entry in the account's own
+/// industry list (Freshworks' industry field is that id, not a text).
+const WHOLE_NUMBERS: &[&str] = &["number_of_employees", "industry_type_id"];
 
 pub(crate) fn error(code: StatusCode, messages: &[&str]) -> Response {
     json_reply(
@@ -233,8 +238,8 @@ fn check(
                     }
                 } else if !kind.fields().contains(&k.as_str()) {
                     problems.push(format!("Invalid field: {k}"));
-                } else if k == "number_of_employees" && !(v.is_u64() || v.is_null()) {
-                    problems.push("number_of_employees must be a whole number".into());
+                } else if WHOLE_NUMBERS.contains(&k.as_str()) && !(v.is_u64() || v.is_null()) {
+                    problems.push(format!("{k} must be a whole number"));
                 } else if !is_scalar(v) {
                     problems.push(format!("{k} must be text or a number"));
                 }
