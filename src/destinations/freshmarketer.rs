@@ -78,6 +78,16 @@ const ADDRESS: &[(&str, &str)] = &[
     ("country", "country"),
 ];
 
+/// Why the contact and sales-account upserts are inferred (docs/destinations.md §8.4).
+const UPSERT_REASON: &str = "Freshworks documents the CRM API's base URL and Token authentication, \
+     but the upsert reference could not be checked: the path, unique_identifier and the record's \
+     fields follow third-party integrations, and custom_field (keyed here by the trait's name) and \
+     the split of name into first and last name have no public source.";
+
+/// Why the partner webhook's settings header is inferred for Freshmarketer.
+const EMPTY_SETTINGS_REASON: &str = "X-Segment-Settings is {} (Segment's Freshmarketer destination \
+     has no settings to forward, and Segment does not say whether it sends the header then).";
+
 impl Destination for Freshmarketer {
     fn id(&self) -> &'static str {
         "freshmarketer"
@@ -204,14 +214,22 @@ impl Destination for Freshmarketer {
                 self,
                 ctx,
                 Basis::inferred(format!(
-                    "Freshworks publishes no event API that matches {call} calls, so the console sends this one as Segment's partner webhook (the event JSON, POSTed to the webhook endpoint), as Segment does for partner-owned destinations."
+                    "Freshworks publishes no event API that matches {call} calls (the CRM API has none; the legacy Freshsales analytics API is not part of it), so the console sends this one as Segment's partner webhook (the event JSON, POSTed to the webhook endpoint), as Segment does for partner-owned destinations."
                 )),
+                &format!("Send {call} call as Segment partner webhook"),
+            )),
+            (Mode::SegmentWebhook, CallType::Identify) => Built::one(segment_webhook::request(
+                self,
+                ctx,
+                Basis::inferred(EMPTY_SETTINGS_REASON),
                 &format!("Send {call} call as Segment partner webhook"),
             )),
             (Mode::SegmentWebhook, _) => Built::one(segment_webhook::request(
                 self,
                 ctx,
-                Basis::Documented,
+                Basis::inferred(format!(
+                    "Segment's catalog lists only identify calls for its Freshmarketer destination today, so whether Segment sends it {call} calls is inferred; {EMPTY_SETTINGS_REASON}"
+                )),
                 &format!("Send {call} call as Segment partner webhook"),
             )),
         }
@@ -304,6 +322,7 @@ impl Freshmarketer {
         PartnerRequest::post(partner_url(self, ctx, path), description)
             .header("Content-Type", "application/json")
             .secret_header("Authorization", format!("Token token={key}"), &key)
+            .basis(Basis::inferred(UPSERT_REASON))
             .json(body)
             .provenance(trace.take())
     }

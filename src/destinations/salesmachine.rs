@@ -35,6 +35,11 @@ const LIVE_BASE: &str = "https://api.salesmachine.io";
 const ACCOUNT_LINK: &str =
     "Salesmachine links the event to an account only if the contact has exactly one";
 const NAME_AND_EMAIL: &str = "Salesmachine recommends name and email";
+/// Why a contact or account request that carries `created_at` is inferred.
+const CREATED_AT_REASON: &str = "created_at (the event's timestamp) is inferred here: Salesmachine's \
+     clients send it with events and batch items, and no public source shows it on /v1/contact or \
+     /v1/account.";
+
 const ALIAS_REASON: &str = "Salesmachine documents an alias (\"link and merge two contacts\") but not its request; the path /v1/alias and this body are the console's reasoned guess.";
 
 impl Destination for Salesmachine {
@@ -262,10 +267,16 @@ impl Salesmachine {
             "basic_auth",
             &["settings.apiKey", "settings.apiSecret"],
         );
+        let sends_created_at = body.contains_key("created_at");
         let mut r = PartnerRequest::post(partner_url(self, ctx, path), description)
             .header("Content-Type", "application/json")
             .secret_header("Authorization", basic_auth(&key, &secret), &key);
         r.add_secret(&secret);
+        // Salesmachine's clients send created_at with events and batch items only; on the
+        // contact and account endpoints no public source shows it (docs/destinations.md §8.1).
+        if sends_created_at && matches!(path, "/v1/contact" | "/v1/account") {
+            r = r.basis(Basis::inferred(CREATED_AT_REASON));
+        }
         r.json(Value::Object(body)).provenance(trace.take())
     }
 }

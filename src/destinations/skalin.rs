@@ -128,6 +128,17 @@ fn feature(e: &Event) -> Option<(&str, &'static str)> {
         })
 }
 
+/// Why a hit is inferred (docs/destinations.md §8.5): every query parameter is Skalin's, but
+/// not these.
+const HIT_REASON: &str = "Skalin documents the hit endpoint and every query parameter; inferred: \
+     the Content-Type header (Skalin's examples send no body and no content type) and the formats \
+     of ts and localtime (both the event's timestamp in UTC).";
+
+/// Why a screen call in segment-webhook mode is inferred.
+const SCREEN_REASON: &str = "Segment's sources disagree on whether its Skalin destination takes \
+     screen calls (its page lists them, its catalog does not), so whether Segment sends this one is \
+     inferred.";
+
 impl Destination for Skalin {
     fn id(&self) -> &'static str {
         "skalin"
@@ -194,7 +205,11 @@ impl Destination for Skalin {
             Mode::SegmentWebhook => Built::one(segment_webhook::request(
                 self,
                 ctx,
-                Basis::Documented,
+                if call == CallType::Screen {
+                    Basis::inferred(SCREEN_REASON)
+                } else {
+                    Basis::Documented
+                },
                 &format!("Send {call} call as Segment partner webhook"),
             )),
             Mode::PartnerApi => Built {
@@ -299,6 +314,7 @@ impl Skalin {
         PartnerRequest::post(url, description)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Cache-Control", "no-cache")
+            .basis(Basis::inferred(HIT_REASON))
             .provenance(trace.take())
     }
 
