@@ -1,7 +1,7 @@
 //! Partners' official clients, unchanged, pointed at the sandbox (docs/destinations.md §7).
 //!
 //! Salesmachine: the official `salesmachine-python` client (PyPI, version 1.0.1), installed by
-//! `.ci/run` into `target/pyenv`, runs in a Python process against the sandbox on loopback. Its
+//! `scripts/test-deps.sh` into `target/pyenv`, runs in a Python process against the sandbox on loopback. Its
 //! `Client(key, secret, url=...)` takes the full batch URL (by default
 //! `https://api.salesmachine.io/v1/batch`); here it is the sandbox's base URL followed by
 //! `/salesmachine/v1/batch`. It sends Basic auth (token and secret) and a JSON array of items
@@ -14,6 +14,12 @@
 //!
 //! Without the environment these tests fail and say how to install it; they never contact a
 //! host other than 127.0.0.1.
+//!
+//! The other partners have no official client installable here (PyPI, npm and crates.io were
+//! searched): Startdeliver and Skalin publish none; for Freshworks CRM there is only PyPI
+//! `freshsales` 1.0.0 (2018), which Freshworks does not document as its client, and npm
+//! `freshsales`, a third party's wrapper; Segment's Webhooks destination has no client, being
+//! any URL. Their requests are held to the sandbox by the tour tests in `destinations.rs`.
 
 use crate::support::python::{run_script, salesmachine_python};
 use segment_console::destinations::kit::sandbox_credentials::{API_KEY, API_SECRET};
