@@ -130,7 +130,13 @@ fn send_to_the_sandbox_then_filter_and_replay_history() {
     );
     // Replay the entry: a new entry appears.
     ui.replace_text("Search", "");
-    ui.wait_for("both entries again", |h| h.state().history.total == Some(2));
+    // The count and the first page come back as separate replies: wait for the row itself.
+    ui.wait_for("both entries again, the track's row shown", |h| {
+        h.state().history.total == Some(2)
+            && h.get_by_role_and_label(Role::Region, "History")
+                .query_by_label("Order Completed")
+                .is_some()
+    });
     ui.harness
         .get_by_role_and_label(Role::Region, "History")
         .get_by_label("Order Completed")
