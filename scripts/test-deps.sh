@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Rust, only what is missing, quietly: the README's test
-# command runs it before `cargo test`, and so does .ci/run. Registries only (Debian, PyPI); the
-# tests themselves never leave the machine.
+# command runs it before `cargo test`, and so does .ci/run. Registries only (Debian, PyPI, npm);
+# the tests themselves never leave the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,8 @@ step() { printf '\n== %s ==\n' "$*"; }
 # Debian packages the tests need: Mesa's software Vulkan (lavapipe) renders the snapshot tests
 # headlessly; Xvfb hosts the real window in the smoke run. Installed only when missing, quietly.
 APT_PACKAGES=(libvulkan1 mesa-vulkan-drivers xvfb xauth)
+# Node.js runs newman and har-validator; most machines have it already.
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -30,4 +32,12 @@ if ! target/pyenv/bin/python -c 'import salesmachine' >/dev/null 2>&1; then
   step "pip: installing salesmachine-python 1.0.1 into target/pyenv"
   python3 -m venv --clear target/pyenv
   target/pyenv/bin/pip install -q --disable-pip-version-check salesmachine-python==1.0.1
+fi
+
+# newman (Postman's runner), to run the console's Postman collections against the sandbox, and
+# har-validator, to check its HAR files (tests/cli/exports.rs), in an npm folder under target/.
+if [ ! -x target/npm/node_modules/.bin/newman ] || [ ! -f target/npm/node_modules/har-validator/package.json ]; then
+  step "npm: installing newman 6.2.2 and har-validator 5.1.5 into target/npm"
+  mkdir -p target/npm
+  npm install --prefix target/npm --no-audit --no-fund --silent newman@6.2.2 har-validator@5.1.5 >/dev/null
 fi

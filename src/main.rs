@@ -28,6 +28,8 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Serve the sandbox that imitates every partner on 127.0.0.1 until Ctrl+C.
     Sandbox(cli::sandbox::SandboxArgs),
+    /// List, show and export the history the window and `run` keep (read-only).
+    History(cli::history::HistoryArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Some(Command::Translate(a)) => cli::translate::run(a),
         Some(Command::Sandbox(a)) => cli::sandbox::run(a),
         Some(Command::Run(a)) => cli::run::run(a),
+        Some(Command::History(a)) => cli::history::run(a),
         None => cli::window::run(started),
     }
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns the process exit code.
 
 pub mod common;
+pub mod history;
 pub mod run;
 pub mod sandbox;
 pub mod translate;

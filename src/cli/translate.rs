@@ -1,9 +1,12 @@
-//! `segment-console translate FILE --destination ID`: one JSON array, an element per event.
+//! `segment-console translate FILE --destination ID`: one JSON array, an element per event; or
+//! the requests alone as curl commands, a Postman collection or HAR.
 
 use super::common;
-use clap::Args;
-use segment_console::destinations::{self, Target};
+use clap::{Args, ValueEnum};
+use segment_console::destinations::{self, Outcome, PartnerRequest, Target};
+use segment_console::export;
 use segment_console::files::event_set;
+use segment_console::transport::RequestRecord;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +33,18 @@ pub struct TranslateArgs {
     /// Print API keys in clear instead of masked.
     #[arg(long)]
     pub show_secrets: bool,
+    /// json: every outcome with findings and provenance; curl, postman, har: the requests alone
+    /// (a Postman collection that newman runs as it is, with --show-secrets for real keys).
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Json,
+    Curl,
+    Postman,
+    Har,
 }
 
 pub fn run(a: TranslateArgs) -> ExitCode {
@@ -54,15 +69,68 @@ fn translate(a: &TranslateArgs) -> Result<String, String> {
     let target = Target::parse(&a.target, &a.sandbox_url)?;
     common::check_settings(dest, &settings, mode, &target)?;
     let now = chrono::Utc::now();
-    let results: Vec<serde_json::Value> = loaded
+    let outcomes: Vec<Outcome> = loaded
         .set
         .events
         .iter()
-        .enumerate()
-        .map(|(i, ev)| {
-            destinations::translate(dest, ev, &settings, mode, &target, now)
-                .to_json(i, a.show_secrets)
-        })
+        .map(|ev| destinations::translate(dest, ev, &settings, mode, &target, now))
         .collect();
-    serde_json::to_string_pretty(&results).map_err(|e| e.to_string())
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).map_err(|e| e.to_string());
+    match a.format {
+        Format::Json => {
+            let results: Vec<serde_json::Value> = outcomes
+                .iter()
+                .enumerate()
+                .map(|(i, o)| o.to_json(i, a.show_secrets))
+                .collect();
+            pretty(&serde_json::Value::Array(results))
+        }
+        Format::Curl => Ok(curl(&outcomes, a.show_secrets)),
+        Format::Postman => {
+            let requests: Vec<PartnerRequest> =
+                outcomes.iter().flat_map(|o| o.requests.clone()).collect();
+            let name = format!("{} for {}", a.file.display(), dest.integration_name());
+            pretty(&export::postman::to_postman(
+                &name,
+                &requests,
+                a.show_secrets,
+            ))
+        }
+        Format::Har => {
+            let requests: Vec<(String, RequestRecord)> = outcomes
+                .iter()
+                .enumerate()
+                .flat_map(|(i, o)| {
+                    o.requests.iter().map(move |r| {
+                        let comment = format!("event {i}: {}", r.description);
+                        (comment, RequestRecord::shown(r, a.show_secrets))
+                    })
+                })
+                .collect();
+            pretty(&export::har::of_translated(&requests, now))
+        }
+    }
+}
+
+/// Every event's requests as curl commands, each under a comment naming the event; an event
+/// with none says why.
+fn curl(outcomes: &[Outcome], show_secrets: bool) -> String {
+    let mut blocks = Vec::new();
+    for (i, o) in outcomes.iter().enumerate() {
+        if o.requests.is_empty() {
+            blocks.push(format!(
+                "# event {i}: {} ({})",
+                o.kind.as_str(),
+                o.reason.as_deref().unwrap_or("nothing to send")
+            ));
+        }
+        for r in &o.requests {
+            blocks.push(format!(
+                "# event {i}: {}\n{}",
+                r.description,
+                export::curl::to_curl(r, show_secrets)
+            ));
+        }
+    }
+    blocks.join("\n\n")
 }

@@ -5,7 +5,8 @@
 //! of them masked too), so a HAR made from it is masked as well: there is nothing to reveal.
 
 use crate::history::Entry;
-use crate::transport::{Attempt, Exchange, HeaderPair, find_header};
+use crate::transport::{Attempt, Exchange, HeaderPair, RequestRecord, find_header};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 pub fn to_har(entries: &[Entry]) -> Value {
@@ -18,16 +19,7 @@ pub fn to_har(entries: &[Entry]) -> Value {
             }
         }
     }
-    json!({
-        "log": {
-            "version": "1.2",
-            "creator": {
-                "name": "segment-console",
-                "version": env!("CARGO_PKG_VERSION"),
-            },
-            "entries": out,
-        }
-    })
+    log(out)
 }
 
 fn headers(pairs: &[HeaderPair]) -> Value {
@@ -50,13 +42,51 @@ fn query_string(url: &str) -> Value {
     Value::Array(pairs)
 }
 
-fn har_entry(entry: &Entry, ex: &Exchange, a: &Attempt, number: usize, total: usize) -> Value {
-    let req = &ex.request;
-    let http_version = if a.http_version.is_empty() {
-        "HTTP/1.1"
-    } else {
-        a.http_version.as_str()
-    };
+/// HAR 1.2 of requests translated but not sent (`translate --format har`): each entry's
+/// response has status 0 and says so, as browsers record a request that got no reply.
+pub fn of_translated(requests: &[(String, RequestRecord)], at: DateTime<Utc>) -> Value {
+    let entries: Vec<Value> = requests
+        .iter()
+        .map(|(comment, req)| {
+            json!({
+                "startedDateTime": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                "time": 0,
+                "request": request_json(req, "HTTP/1.1"),
+                "response": {
+                    "status": 0,
+                    "statusText": "not sent (translated only)",
+                    "httpVersion": "HTTP/1.1",
+                    "cookies": [],
+                    "headers": [],
+                    "content": {"size": 0, "mimeType": "x-unknown"},
+                    "redirectURL": "",
+                    "headersSize": -1,
+                    "bodySize": -1,
+                },
+                "cache": {},
+                "timings": {"send": 0, "wait": 0, "receive": 0},
+                "comment": comment,
+                "_basis": req.basis,
+            })
+        })
+        .collect();
+    log(entries)
+}
+
+fn log(entries: Vec<Value>) -> Value {
+    json!({
+        "log": {
+            "version": "1.2",
+            "creator": {
+                "name": "segment-console",
+                "version": env!("CARGO_PKG_VERSION"),
+            },
+            "entries": entries,
+        }
+    })
+}
+
+fn request_json(req: &RequestRecord, http_version: &str) -> Value {
     let mut request = json!({
         "method": req.method,
         "url": req.url,
@@ -73,6 +103,17 @@ fn har_entry(entry: &Entry, ex: &Exchange, a: &Attempt, number: usize, total: us
             "text": body,
         });
     }
+    request
+}
+
+fn har_entry(entry: &Entry, ex: &Exchange, a: &Attempt, number: usize, total: usize) -> Value {
+    let req = &ex.request;
+    let http_version = if a.http_version.is_empty() {
+        "HTTP/1.1"
+    } else {
+        a.http_version.as_str()
+    };
+    let request = request_json(req, http_version);
 
     let mut content = json!({
         "size": a.body.as_ref().map_or(0, |b| b.size),

@@ -151,6 +151,28 @@ impl History {
         })
     }
 
+    /// Opens an existing store for reading only, as the command line does beside a running
+    /// window or batch: nothing is created, migrated or written.
+    pub fn open_read_only(path: &Path) -> Result<History, HistoryError> {
+        let open_err = |source| HistoryError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(open_err)?;
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+            .map_err(open_err)?;
+        Ok(History {
+            conn,
+            cap: DEFAULT_CAP,
+            rows: usize::try_from(rows).unwrap_or(0),
+        })
+    }
+
     /// Keeps at most `max_entries` (at least 1), dropping the oldest now and on later appends.
     pub fn set_cap(&mut self, max_entries: usize) -> Result<usize, HistoryError> {
         self.cap = max_entries.max(1);

@@ -165,8 +165,15 @@ pub struct RequestRecord {
 }
 
 impl RequestRecord {
+    /// The request as stored: secrets masked.
     pub fn of(req: &PartnerRequest) -> RequestRecord {
-        let shown = req.masked();
+        RequestRecord::shown(req, false)
+    }
+
+    /// The request with its secrets masked unless `show_secrets` (an export the user asked to
+    /// reveal; never what the history stores).
+    pub fn shown(req: &PartnerRequest, show_secrets: bool) -> RequestRecord {
+        let shown = req.shown(show_secrets);
         let body = match &shown.body {
             Body::None => None,
             _ => Some(String::from_utf8_lossy(&shown.body_bytes()).into_owned()),

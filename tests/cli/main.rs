@@ -1,8 +1,9 @@
-//! The command line end to end: the real binary's `translate` and `run` commands, their output,
-//! exit codes, history and JUnit report.
+//! The command line end to end: the real binary's `translate`, `run` and `history` commands,
+//! their output, exit codes, history, exports and JUnit report.
 
 #[path = "../support/mod.rs"]
 mod support;
 
+mod exports;
 mod run;
 mod translate;

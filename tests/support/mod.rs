@@ -6,7 +6,9 @@
 //! real sandbox over loopback. Beside it:
 //! - `sandbox`: starting a sandbox and talking to it over real HTTP (reqwest or a raw socket);
 //! - `scenarios`: the sends against the sandbox's fault injection;
-//! - `python`: partners' official Python clients, run from the environment `.ci/run` fills;
+//! - `python`: partners' official Python clients, from the environment `scripts/test-deps.sh`
+//!   fills;
+//! - `node`: newman and har-validator, from the npm folder the same script fills;
 //! - `ui`: the real `App` in an egui_kittest harness;
 //! - `bench`: realistic history in bulk, criterion's medians and thread CPU time, for the benches.
 //!
@@ -15,6 +17,7 @@
 #![allow(dead_code)]
 
 pub mod bench;
+pub mod node;
 pub mod python;
 pub mod sandbox;
 pub mod scenarios;

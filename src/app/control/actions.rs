@@ -399,7 +399,7 @@ impl App {
                 let reqs: Vec<PartnerRequest> = entry
                     .exchanges
                     .iter()
-                    .map(|e| request_of_record(&e.request))
+                    .map(|e| export::request_of_record(&e.request))
                     .collect();
                 let doc =
                     export::postman::to_postman(&format!("history #{}", entry.id), &reqs, false);
@@ -414,7 +414,7 @@ impl App {
                 let text: Vec<String> = entry
                     .exchanges
                     .iter()
-                    .map(|e| export::curl::to_curl(&request_of_record(&e.request), false))
+                    .map(|e| export::curl::to_curl(&export::request_of_record(&e.request), false))
                     .collect();
                 ctx.copy_text(text.join("\n\n"));
                 self.set_status(
@@ -424,21 +424,4 @@ impl App {
             }
         }
     }
-}
-
-/// A stored (masked) request as a request again, for curl and Postman exports of history.
-pub fn request_of_record(r: &crate::transport::RequestRecord) -> PartnerRequest {
-    let mut req = PartnerRequest::post(r.url.clone(), r.description.clone());
-    req.method = r.method.clone();
-    for h in &r.headers {
-        req = req.header(&h.name, h.value.clone());
-    }
-    req.body = match &r.body {
-        None => destinations::Body::None,
-        Some(text) => match serde_json::from_str::<Value>(text) {
-            Ok(v) => destinations::Body::Json(v),
-            Err(_) => destinations::Body::Form(text.clone()),
-        },
-    };
-    req
 }
