@@ -6,7 +6,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use segment_console::export;
 use segment_console::files::atomic::write_atomic;
 use segment_console::files::paths::DataDirs;
-use segment_console::history::{Entry, Filter, History, Summary};
+use segment_console::history::{Entry, Filter, History, Summary, local_time};
 use segment_console::transport::StatusClass;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -212,17 +212,6 @@ fn entries(h: &History, filter: &Filter, limit: usize) -> Result<Vec<Entry>, Str
 
 fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
-}
-
-/// `2026-12-01 05:31:26` in the local time zone; the stored text when it is not a time.
-fn local_time(rfc3339: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| {
-            t.with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string()
-        })
-        .unwrap_or_else(|_| rfc3339.to_string())
 }
 
 fn summary_json(s: &Summary) -> Value {

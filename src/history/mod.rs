@@ -173,6 +173,14 @@ impl History {
         })
     }
 
+    /// A number that changes when another connection (another process: a `run` in a terminal,
+    /// or a batch's writer) commits to the store; this connection's own writes leave it as is.
+    pub fn data_version(&self) -> Result<i64, HistoryError> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(sql("read the data version"))
+    }
+
     /// Keeps at most `max_entries` (at least 1), dropping the oldest now and on later appends.
     pub fn set_cap(&mut self, max_entries: usize) -> Result<usize, HistoryError> {
         self.cap = max_entries.max(1);
@@ -399,6 +407,18 @@ fn make_private(path: &Path) -> std::io::Result<()> {
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
+}
+
+/// A stored time (RFC 3339, UTC) as people read it: the local time zone, to the second
+/// (`2026-12-01 06:23:39`). The stored text itself when it is not a time.
+pub fn local_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|_| rfc3339.to_string())
 }
 
 fn to_i64(n: usize) -> i64 {

@@ -517,3 +517,14 @@ fn an_older_world_readable_store_is_made_private_on_open() {
     assert_eq!(mode(&path), 0o600);
     assert_eq!(h.count(&Filter::default()).unwrap(), 1, "nothing lost");
 }
+
+#[test]
+fn times_read_in_the_local_zone_to_the_second() {
+    let shown = crate::history::local_time("2026-12-01T06:23:39.420Z");
+    // Whatever the machine's zone, the date and time are to the second, and the seconds are
+    // those stored (zone offsets are whole minutes).
+    assert_eq!(shown.len(), 19, "{shown}");
+    assert!(shown.ends_with(":39"), "{shown}");
+    assert_eq!(&shown[4..5], "-");
+    assert_eq!(crate::history::local_time("not a time"), "not a time");
+}

@@ -6,6 +6,7 @@
 use crate::support::ui::open;
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
+use segment_console::history::History;
 
 #[test]
 fn form_edits_change_the_json_and_json_edits_change_the_form() {
@@ -146,4 +147,40 @@ fn send_to_the_sandbox_then_filter_and_replay_history() {
     });
     ui.click("Replay");
     ui.wait_for("the replayed entry", |h| h.state().history.total == Some(3));
+}
+
+#[test]
+fn entries_another_process_writes_appear_and_the_selection_stays() {
+    let mut ui = open();
+    ui.wait_sandbox();
+    ui.click("5. track Order Completed");
+    ui.click("Send");
+    ui.wait_for("the track's row", |h| {
+        h.get_by_role_and_label(Role::Region, "History")
+            .query_by_label("Order Completed")
+            .is_some()
+    });
+    ui.harness
+        .get_by_role_and_label(Role::Region, "History")
+        .get_by_label("Order Completed")
+        .click();
+    ui.wait_for("the entry selected", |h| h.state().history.detail.is_some());
+    let selected = ui.harness.state().history.selected;
+    // Another connection on the same file, as a `run` in a terminal would be, adds an entry.
+    let path = ui.home.path().join("history.sqlite3");
+    let mut other = History::open(&path).expect("a second connection opens");
+    let mut copy = other
+        .get(selected.expect("an id"))
+        .expect("read")
+        .expect("the entry");
+    copy.id = 0;
+    other.append(&copy).expect("the other writer appends");
+    ui.wait_for("the other writer's entry in the pane", |h| {
+        h.state().history.total == Some(2)
+    });
+    assert_eq!(
+        ui.harness.state().history.selected,
+        selected,
+        "selection kept"
+    );
 }

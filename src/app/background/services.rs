@@ -315,15 +315,35 @@ impl Services {
     }
 }
 
+/// How often the history thread, when idle, looks for entries other processes wrote.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(400);
+
 fn spawn_history(mut h: History, tx: Sender<Msg>, ctx: egui::Context) -> Sender<HistoryJob> {
     let (jtx, jrx) = channel::<HistoryJob>();
     let spawned = std::thread::Builder::new()
         .name("segment-console-history".into())
         .spawn(move || {
-            while let Ok(job) = jrx.recv() {
-                if let Some(m) = job(&mut h) {
-                    let _ = tx.send(m);
-                    ctx.request_repaint();
+            // A `run` or `capture` in a terminal writes to the same store: when another
+            // connection has committed, the pane reloads (keeping the selection), so the window
+            // shows their entries within a second without a restart.
+            let mut seen = h.data_version().ok();
+            loop {
+                match jrx.recv_timeout(WATCH_EVERY) {
+                    Ok(job) => {
+                        if let Some(m) = job(&mut h) {
+                            let _ = tx.send(m);
+                            ctx.request_repaint();
+                        }
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        let now = h.data_version().ok();
+                        if now != seen {
+                            seen = now;
+                            let _ = tx.send(Msg::HistoryChanged);
+                            ctx.request_repaint();
+                        }
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             }
         });

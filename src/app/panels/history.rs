@@ -8,6 +8,7 @@ use crate::app::model::history::HistoryPane;
 use crate::app::panels::exchange as exchange_view;
 use crate::app::theme::palette;
 use crate::destinations;
+use crate::history::local_time;
 use crate::transport::StatusClass;
 
 /// Draws the pane; returns the offsets of pages to fetch.
@@ -169,7 +170,8 @@ fn table(
                 };
                 row.set_selected(pane.selected == Some(s.id));
                 row.col(|ui| {
-                    ui.label(short_time(&s.time));
+                    ui.label(local_time(&s.time))
+                        .on_hover_text(format!("{} (UTC, as stored)", s.time));
                 });
                 row.col(|ui| {
                     ui.label(&s.call_type);
@@ -204,12 +206,6 @@ fn table(
                 }
             });
         });
-}
-
-fn short_time(rfc3339: &str) -> String {
-    // "2026-11-22T21:30:05.123Z" -> "2026-11-22 21:30:05"
-    let t = rfc3339.replace('T', " ");
-    t.chars().take(19).collect()
 }
 
 fn detail(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Command>) {
