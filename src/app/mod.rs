@@ -17,6 +17,7 @@ mod control;
 pub mod model;
 mod panels;
 mod theme;
+mod widgets;
 mod windows;
 
 use crate::destinations::OutcomeKind;

@@ -36,9 +36,8 @@ const ACCOUNT_LINK: &str =
     "Salesmachine links the event to an account only if the contact has exactly one";
 const NAME_AND_EMAIL: &str = "Salesmachine recommends name and email";
 /// Why a contact or account request that carries `created_at` is inferred.
-const CREATED_AT_REASON: &str = "created_at (the event's timestamp) is inferred here: Salesmachine's \
-     clients send it with events and batch items, and no public source shows it on /v1/contact or \
-     /v1/account.";
+const CREATED_AT_REASON: &str = "created_at (the event's timestamp): Salesmachine's clients send it \
+     with events and batch items, and no public source shows it on /v1/contact or /v1/account.";
 
 const ALIAS_REASON: &str = "Salesmachine documents an alias (\"link and merge two contacts\") but not its request; the path /v1/alias and this body are the console's reasoned guess.";
 

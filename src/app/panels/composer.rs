@@ -3,6 +3,7 @@
 
 use crate::app::command::{Action, Command};
 use crate::app::model::document::{Document, container, form_fields};
+use crate::app::widgets;
 use crate::event::CallType;
 
 /// A value longer than this (as text) is not edited in its row but in the JSON editor: a
@@ -32,7 +33,7 @@ impl ComposerUi<'_> {
         ui.horizontal(|ui| {
             let current = doc.call_type();
             let label = current.map_or("(unknown)", |c| c.as_str());
-            egui::ComboBox::from_label("Call type")
+            widgets::combo(ui, "Call type")
                 .selected_text(label)
                 .show_ui(ui, |ui| {
                     for c in CallType::ALL {

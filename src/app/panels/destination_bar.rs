@@ -4,6 +4,7 @@
 use crate::app::command::Command;
 use crate::app::model::destination::{DestConfig, TargetChoice, map_value};
 use crate::app::theme::palette;
+use crate::app::widgets;
 use crate::destinations::{self, Destination, SettingField, SettingKind, list_calls};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -26,7 +27,7 @@ impl DestinationPane<'_> {
             commands,
         } = self;
         ui.horizontal_wrapped(|ui| {
-            egui::ComboBox::from_label("Destination")
+            widgets::combo(ui, "Destination")
                 .selected_text(dest.integration_name())
                 .width(150.0)
                 .show_ui(ui, |ui| {
@@ -38,7 +39,7 @@ impl DestinationPane<'_> {
                     }
                 });
             if dest.modes().len() > 1 {
-                egui::ComboBox::from_label("Mode")
+                widgets::combo(ui, "Mode")
                     .selected_text(config.mode.as_str())
                     .show_ui(ui, |ui| {
                         for m in dest.modes() {
@@ -48,7 +49,7 @@ impl DestinationPane<'_> {
             } else {
                 ui.label(format!("mode: {}", config.mode.as_str()));
             }
-            egui::ComboBox::from_label("Target")
+            widgets::combo(ui, "Target")
                 .selected_text(config.target.label())
                 .show_ui(ui, |ui| {
                     let choices = [

@@ -5,6 +5,7 @@
 use crate::app::model::compare::{CompareState, Part, Side, SideName, Source};
 use crate::app::model::fanout::FanOut;
 use crate::app::theme::palette;
+use crate::app::widgets;
 use crate::destinations;
 use crate::json::diff::{DiffLine, Kind, Row};
 use egui::accesskit::Role;
@@ -83,7 +84,7 @@ pub fn show(ctx: &egui::Context, st: &mut CompareState, fanout: Option<&FanOut>)
 fn side_picker(ui: &mut egui::Ui, side: &mut Side, name: SideName, fanout: Option<&FanOut>) {
     let t = name.title();
     ui.horizontal_wrapped(|ui| {
-        egui::ComboBox::from_label(format!("{t} source"))
+        widgets::combo(ui, &format!("{t} source"))
             .selected_text(side.source.label())
             .show_ui(ui, |ui| {
                 for s in Source::ALL {
@@ -93,7 +94,7 @@ fn side_picker(ui: &mut egui::Ui, side: &mut Side, name: SideName, fanout: Optio
         match side.source {
             Source::Destination => {
                 let current = destinations::find(side.dest).map_or("?", |d| d.integration_name());
-                egui::ComboBox::from_label(format!("{t} destination"))
+                widgets::combo(ui, &format!("{t} destination"))
                     .selected_text(current)
                     .show_ui(ui, |ui| {
                         for d in destinations::registry() {
@@ -109,7 +110,7 @@ fn side_picker(ui: &mut egui::Ui, side: &mut Side, name: SideName, fanout: Optio
                     .map_or(format!("{}", side.request + 1), |r| {
                         format!("{}. {}", side.request + 1, r.description)
                     });
-                egui::ComboBox::from_label(format!("{t} request"))
+                widgets::combo(ui, &format!("{t} request"))
                     .selected_text(shown)
                     .show_ui(ui, |ui| {
                         for (i, r) in requests.iter().enumerate() {
@@ -124,7 +125,7 @@ fn side_picker(ui: &mut egui::Ui, side: &mut Side, name: SideName, fanout: Optio
             Source::History => {
                 if let Some(e) = &side.entry {
                     let parts = Part::all_of(e);
-                    egui::ComboBox::from_label(format!("{t} part"))
+                    widgets::combo(ui, &format!("{t} part"))
                         .selected_text(side.part.label())
                         .show_ui(ui, |ui| {
                             for p in parts {
