@@ -179,10 +179,12 @@ impl eframe::App for App {
             }
         });
         egui::Panel::bottom("status").show(ui, |ui| chrome::status_bar(ui, self.status.as_ref()));
+        // An egui panel is as tall as its content, down to its minimum: a short history keeps
+        // room for several rows, and the charts, when open, make it taller.
         egui::Panel::bottom("history")
             .resizable(true)
             .default_size(250.0)
-            .min_size(120.0)
+            .min_size(210.0)
             .show(ui, |ui| {
                 let wanted = history_panel::show(ui, &mut self.history, &mut self.commands);
                 self.fetch_history_pages(wanted);

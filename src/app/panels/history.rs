@@ -112,7 +112,12 @@ pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Comman
     let region = egui::UiBuilder::new()
         .accessibility_role(egui::accesskit::Role::Region)
         .accessibility_label("History");
-    ui.scope_builder(region, |ui| table(ui, pane, commands, &mut wanted));
+    // The table stays inside its share of the pane rather than running under the entry's
+    // details (the details panel is resizable, and every cell's text is on hover).
+    ui.scope_builder(region, |ui| {
+        ui.shrink_clip_rect(ui.available_rect_before_wrap());
+        table(ui, pane, commands, &mut wanted)
+    });
     if changed {
         // The reload reads the first page itself.
         wanted.clear();
@@ -265,14 +270,16 @@ fn detail(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Command>
                 pane.selected = None;
             }
         });
+        let stored = e.time.to_rfc3339();
         ui.label(format!(
             "{} · {} · {} · {} ms · {}",
-            e.time.to_rfc3339(),
+            local_time(&stored),
             e.mode,
             e.target,
             e.duration_ms,
             e.status_text()
-        ));
+        ))
+        .on_hover_text(format!("{stored} (UTC, as stored)"));
         egui::ScrollArea::vertical()
             .id_salt("history-detail")
             .auto_shrink([false, false])
