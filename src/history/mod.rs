@@ -141,14 +141,7 @@ impl History {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(open_err)?;
         conn.execute_batch(SCHEMA).map_err(open_err)?;
-        let rows: i64 = conn
-            .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
-            .map_err(open_err)?;
-        Ok(History {
-            conn,
-            cap: DEFAULT_CAP,
-            rows: usize::try_from(rows).unwrap_or(0),
-        })
+        History::counted(conn).map_err(open_err)
     }
 
     /// Opens an existing store for reading only, as the command line does beside a running
@@ -163,9 +156,12 @@ impl History {
         let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(open_err)?;
-        let rows: i64 = conn
-            .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
-            .map_err(open_err)?;
+        History::counted(conn).map_err(open_err)
+    }
+
+    /// The store over an open connection, with the number of entries the cap is kept against.
+    fn counted(conn: Connection) -> Result<History, rusqlite::Error> {
+        let rows: i64 = conn.query_row("SELECT count(*) FROM entries", [], |r| r.get(0))?;
         Ok(History {
             conn,
             cap: DEFAULT_CAP,
