@@ -166,17 +166,8 @@ fn filter(f: &FilterArgs) -> Result<Filter, String> {
             format!("--status {s}: choose one of {}", all.join(", "))
         })?],
     };
-    if let Some(d) = &f.destination
-        && segment_console::destinations::find(d).is_none()
-    {
-        let ids: Vec<&str> = segment_console::destinations::registry()
-            .iter()
-            .map(|d| d.id())
-            .collect();
-        return Err(format!(
-            "--destination {d}: choose one of {}",
-            ids.join(", ")
-        ));
+    if let Some(d) = &f.destination {
+        super::common::destination(d).map_err(|e| format!("--destination {d}: {e}"))?;
     }
     if let Some(c) = &f.call
         && segment_console::event::CallType::parse(c).is_none()
