@@ -198,7 +198,7 @@ impl eframe::App for App {
             });
         egui::Panel::right("preview")
             .resizable(true)
-            .default_size(580.0)
+            .default_size((ctx.content_rect().width() * 0.44).max(520.0))
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
                     ui.heading("Preview");

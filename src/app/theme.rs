@@ -9,6 +9,10 @@ pub fn apply(ctx: &egui::Context, pref: ThemePref) {
         ThemePref::Dark => egui::ThemePreference::Dark,
     };
     ctx.options_mut(|o| o.theme_preference = wanted);
+    // Scroll bars with room of their own, always shown: egui's floating bars lie over the
+    // content's edge (a table row's last pixels, a request's end), and a bar that appears
+    // only on hover hides that there is more to see.
+    ctx.all_styles_mut(|s| s.spacing.scroll = egui::style::ScrollStyle::solid());
 }
 
 /// System -> the opposite of what is shown now -> ... (a toggle that always changes something).

@@ -34,11 +34,18 @@ pub struct Ui {
     pub home: tempfile::TempDir,
 }
 
-fn build(dirs: DataDirs, theme: Option<egui::Theme>) -> (Harness<'static, App>, Arc<ChosenPath>) {
+/// The window's default size, as a new user first sees it.
+pub const DEFAULT_SIZE: [f32; 2] = [1400.0, 900.0];
+
+fn build(
+    dirs: DataDirs,
+    theme: Option<egui::Theme>,
+    size: [f32; 2],
+) -> (Harness<'static, App>, Arc<ChosenPath>) {
     let picker = Arc::new(ChosenPath::default());
     let rt = runtime().expect("runtime");
     let p2: Arc<dyn FilePicker> = picker.clone();
-    let mut b = Harness::builder().with_size([1400.0, 900.0]);
+    let mut b = Harness::builder().with_size(size);
     if let Some(t) = theme {
         b = b.with_theme(t);
     }
@@ -58,7 +65,12 @@ fn build(dirs: DataDirs, theme: Option<egui::Theme>) -> (Harness<'static, App>, 
 
 /// A window whose data folder is `home`, removed with the `Ui`.
 pub fn open_in(home: tempfile::TempDir, theme: Option<egui::Theme>) -> Ui {
-    let (harness, picker) = build(DataDirs::in_folder(home.path()), theme);
+    open_sized(home, theme, DEFAULT_SIZE)
+}
+
+/// A window of `size` logical pixels whose data folder is `home`.
+pub fn open_sized(home: tempfile::TempDir, theme: Option<egui::Theme>, size: [f32; 2]) -> Ui {
+    let (harness, picker) = build(DataDirs::in_folder(home.path()), theme, size);
     Ui {
         harness,
         picker,
@@ -68,7 +80,7 @@ pub fn open_in(home: tempfile::TempDir, theme: Option<egui::Theme>) -> Ui {
 
 /// A window on a data folder the caller owns (to reopen it after a simulated crash).
 pub fn open_at(path: &Path) -> Ui {
-    let (harness, picker) = build(DataDirs::in_folder(path), None);
+    let (harness, picker) = build(DataDirs::in_folder(path), None, DEFAULT_SIZE);
     Ui {
         harness,
         picker,

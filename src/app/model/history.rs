@@ -25,9 +25,25 @@ pub struct HistoryPane {
     pub confirm_clear: bool,
     pub error: Option<String>,
     pub charts: crate::app::model::charts::Charts,
+    /// The table's share of the pane's width while an entry's details are open (0 until the
+    /// user drags the divider: then the default).
+    pub split: f32,
 }
 
+/// The table's share of the width beside an entry's details, and the least either side keeps.
+pub const DEFAULT_SPLIT: f32 = 0.55;
+pub const SPLIT_RANGE: std::ops::RangeInclusive<f32> = 0.25..=0.8;
+
 impl HistoryPane {
+    /// The table's share of the width beside the details, within [`SPLIT_RANGE`].
+    pub fn table_share(&self) -> f32 {
+        if self.split == 0.0 {
+            DEFAULT_SPLIT
+        } else {
+            self.split.clamp(*SPLIT_RANGE.start(), *SPLIT_RANGE.end())
+        }
+    }
+
     pub fn filter(&self) -> Filter {
         Filter {
             destination: self.destination.clone(),

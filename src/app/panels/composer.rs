@@ -78,7 +78,15 @@ impl ComposerUi<'_> {
             }
         });
         ui.separator();
-        form(ui, doc, kv);
+        // The form scrolls within a bit over half the height, so that a long list of traits
+        // in a short window neither pushes the JSON editor out of sight nor runs under the
+        // history's edge.
+        let form_max = (ui.available_height() * 0.55).max(120.0);
+        egui::ScrollArea::vertical()
+            .id_salt("composer-form-scroll")
+            .max_height(form_max)
+            .auto_shrink([false, true])
+            .show(ui, |ui| form(ui, doc, kv));
         ui.separator();
         raw_editor(ui, doc);
     }

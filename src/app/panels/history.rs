@@ -4,7 +4,7 @@
 
 use crate::app::command::{Command, ExportKind};
 use crate::app::model::compare::{CompareCmd, SideName};
-use crate::app::model::history::HistoryPane;
+use crate::app::model::history::{HistoryPane, SPLIT_RANGE};
 use crate::app::panels::exchange as exchange_view;
 use crate::app::theme::palette;
 use crate::destinations;
@@ -103,26 +103,77 @@ pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Comman
         ui.colored_label(palette(ui).error, e);
     }
     crate::app::panels::charts::show(ui, &mut pane.charts, pane.total);
+    let area = ui.available_rect_before_wrap();
     if pane.detail.is_some() {
-        egui::Panel::right("history-detail")
-            .resizable(true)
-            .default_size(ui.available_width() * 0.45)
-            .show(ui, |ui| detail(ui, pane, commands));
+        // The table and the entry's details side by side, the table first: it is drawn (and
+        // reached with Tab) before the details it selects, and neither runs under the other.
+        let divider = 8.0;
+        let table_w = ((area.width() - divider) * pane.table_share()).round();
+        let table_rect = egui::Rect::from_min_size(area.min, egui::vec2(table_w, area.height()));
+        let handle = egui::Rect::from_min_max(
+            egui::pos2(table_rect.right(), area.top()),
+            egui::pos2(table_rect.right() + divider, area.bottom()),
+        );
+        let detail_rect =
+            egui::Rect::from_min_max(egui::pos2(handle.right(), area.top()), area.max);
+        table_region(ui, table_rect, pane, commands, &mut wanted);
+        split_handle(ui, handle, area, pane);
+        ui.scope_builder(egui::UiBuilder::new().max_rect(detail_rect), |ui| {
+            ui.shrink_clip_rect(detail_rect);
+            detail(ui, pane, commands)
+        });
+        ui.advance_cursor_after_rect(area);
+    } else {
+        table_region(ui, area, pane, commands, &mut wanted);
     }
-    let region = egui::UiBuilder::new()
-        .accessibility_role(egui::accesskit::Role::Region)
-        .accessibility_label("History");
-    // The table stays inside its share of the pane rather than running under the entry's
-    // details (the details panel is resizable, and every cell's text is on hover).
-    ui.scope_builder(region, |ui| {
-        ui.shrink_clip_rect(ui.available_rect_before_wrap());
-        table(ui, pane, commands, &mut wanted)
-    });
     if changed {
         // The reload reads the first page itself.
         wanted.clear();
     }
     wanted
+}
+
+/// The table inside `rect`, as one region for screen readers, clipped to it.
+fn table_region(
+    ui: &mut egui::Ui,
+    rect: egui::Rect,
+    pane: &mut HistoryPane,
+    commands: &mut Vec<Command>,
+    wanted: &mut Vec<usize>,
+) {
+    let region = egui::UiBuilder::new()
+        .max_rect(rect)
+        .accessibility_role(egui::accesskit::Role::Region)
+        .accessibility_label("History");
+    ui.scope_builder(region, |ui| {
+        ui.shrink_clip_rect(rect);
+        table(ui, pane, commands, wanted)
+    });
+}
+
+/// The divider between the table and the details: drag it to give either more width.
+fn split_handle(ui: &mut egui::Ui, handle: egui::Rect, area: egui::Rect, pane: &mut HistoryPane) {
+    let r = ui
+        // Dragged with the pointer only: a stop for Tab with nothing to read would be noise.
+        .interact(
+            handle,
+            ui.make_persistent_id("history-split"),
+            egui::Sense::DRAG,
+        )
+        .on_hover_cursor(egui::CursorIcon::ResizeHorizontal);
+    if r.dragged()
+        && let Some(p) = r.interact_pointer_pos()
+    {
+        pane.split = ((p.x - area.left()) / area.width().max(1.0))
+            .clamp(*SPLIT_RANGE.start(), *SPLIT_RANGE.end());
+    }
+    let stroke = if r.hovered() || r.dragged() {
+        ui.visuals().widgets.hovered.fg_stroke
+    } else {
+        ui.visuals().widgets.noninteractive.bg_stroke
+    };
+    ui.painter()
+        .vline(handle.center().x, handle.y_range(), stroke);
 }
 
 fn table(
@@ -135,19 +186,26 @@ fn table(
     let total = pane.total.unwrap_or(0);
     let p = palette(ui);
     let row_h = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
-    // Cells are read, not selected: a click anywhere on a row selects the entry.
+    // Cells are read, not selected: a click anywhere on a row selects the entry (each row is
+    // one widget over its cells, made below).
     ui.style_mut().interaction.selectable_labels = false;
+    // The table scrolls within the pane's height (the user sets it with the pane's edge)
+    // rather than growing the pane to show more rows.
+    let max_h = (ui.available_height() - row_h).max(row_h * 3.0);
     TableBuilder::new(ui)
         .id_salt("history-table")
         .striped(true)
-        .sense(egui::Sense::click())
-        .column(Column::initial(150.0).at_least(90.0))
-        .column(Column::initial(70.0))
-        .column(Column::initial(170.0).clip(true))
-        .column(Column::initial(110.0))
-        .column(Column::initial(80.0).clip(true))
-        .column(Column::initial(110.0))
-        .column(Column::remainder().at_least(60.0))
+        .min_scrolled_height(0.0)
+        .max_scroll_height(max_h)
+        // The event's name takes what the others leave, so that every column, Duration too,
+        // stays in view beside an entry's details at 1280 px.
+        .column(Column::initial(140.0).at_least(90.0))
+        .column(Column::initial(62.0).clip(true))
+        .column(Column::remainder().at_least(60.0).clip(true))
+        .column(Column::initial(100.0).clip(true))
+        .column(Column::initial(70.0).clip(true))
+        .column(Column::initial(90.0).clip(true))
+        .column(Column::initial(70.0).at_least(60.0))
         .header(row_h, |mut h| {
             for title in [
                 "Time",
@@ -203,14 +261,62 @@ fn table(
                     };
                     ui.colored_label(color, &s.status_text);
                 });
+                // One widget per row, over its cells: a screen reader finds a row by what it
+                // reads and can select it, and Tab stops once per row, not once per cell.
+                let cells = row.response().rect;
+                let selected = pane.selected == Some(s.id);
+                let name = row_name(&s);
                 row.col(|ui| {
                     ui.label(format!("{} ms", s.duration_ms));
+                    // The cell's own bounds give the row's height (the cells' responses
+                    // reach into the spacing below).
+                    let cell = ui.max_rect();
+                    let rect =
+                        egui::Rect::from_x_y_ranges(cells.left()..=cell.right(), cell.y_range());
+                    let r = ui.interact(
+                        rect,
+                        egui::Id::unique(("history-row", s.id)),
+                        egui::Sense::click(),
+                    );
+                    r.widget_info(|| {
+                        egui::WidgetInfo::selected(egui::Role::Row, true, selected, &name)
+                    });
+                    // A row is "selected", which screen readers announce, rather than toggled.
+                    ui.ctx().accesskit_node_builder(r.id, |node| {
+                        node.set_selected(selected);
+                    });
+                    if r.has_focus() {
+                        ui.painter().rect_stroke(
+                            rect.shrink(1.0),
+                            2.0,
+                            ui.visuals().selection.stroke,
+                            egui::StrokeKind::Inside,
+                        );
+                    }
+                    if r.clicked() {
+                        commands.push(Command::SelectHistory(s.id));
+                    }
                 });
-                if row.response().clicked() {
-                    commands.push(Command::SelectHistory(s.id));
-                }
             });
         });
+}
+
+/// What a screen reader reads for a row: every cell, in the table's order.
+fn row_name(s: &crate::history::Summary) -> String {
+    let what = [s.call_type.as_str(), s.event_name.as_str()]
+        .iter()
+        .filter(|t| !t.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!(
+        "{}, {what} to {} ({}), {}, {} ms",
+        local_time(&s.time),
+        s.destination,
+        s.target,
+        s.status_text,
+        s.duration_ms
+    )
 }
 
 fn detail(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Command>) {

@@ -10,28 +10,35 @@ pub fn show(
     batch: Option<&crate::batch::Progress>,
     commands: &mut Vec<Command>,
 ) {
-    ui.horizontal(|ui| {
-        let label = ui.label("Set");
-        let mut name = lib.set.name.clone();
-        let r = ui
-            .add(
-                egui::TextEdit::singleline(&mut name)
-                    .hint_text("Untitled set")
-                    .desired_width(ui.available_width() - 16.0)
-                    .font(egui::TextStyle::Heading),
-            )
-            .labelled_by(label.id)
-            .on_hover_text(match &lib.path {
-                Some(p) => format!("Rename the set. File: {}", p.display()),
-                None => "Rename the set. Not saved to a file yet".into(),
-            });
-        if r.changed() {
-            commands.push(Command::RenameSet(name));
-        }
-        if lib.dirty {
-            ui.label("•").on_hover_text("Unsaved changes");
-        }
-    });
+    let label = ui
+        .horizontal(|ui| {
+            let label = ui.label("Set");
+            if lib.dirty {
+                ui.label("•").on_hover_text("Unsaved changes");
+            }
+            label
+        })
+        .inner;
+    // The name wraps onto more lines rather than scrolling out of sight in a narrow panel; it
+    // stays one line of text (Enter inserts nothing, and pasted line breaks become spaces).
+    let mut name = lib.set.name.clone();
+    let r = ui
+        .add(
+            egui::TextEdit::multiline(&mut name)
+                .hint_text("Untitled set")
+                .desired_rows(1)
+                .desired_width(f32::INFINITY)
+                .return_key(None)
+                .font(egui::TextStyle::Heading),
+        )
+        .labelled_by(label.id)
+        .on_hover_text(match &lib.path {
+            Some(p) => format!("Rename the set. File: {}", p.display()),
+            None => "Rename the set. Not saved to a file yet".into(),
+        });
+    if r.changed() {
+        commands.push(Command::RenameSet(name.replace(['\n', '\r'], " ")));
+    }
     ui.horizontal_wrapped(|ui| {
         if ui
             .button("Open event set…")

@@ -20,6 +20,9 @@ pub struct PreviewUi {
     pub scroll_to_source: Option<String>,
 }
 
+/// The source column's share of the preview's width when it stands beside the requests.
+const SOURCE_SHARE: f32 = 0.36;
+
 pub fn show(
     ui: &mut egui::Ui,
     model: &PreviewModel,
@@ -51,10 +54,24 @@ pub fn show(
         ui.separator();
         translation_pane(ui, model, view, &hl, commands);
     } else {
-        ui.columns(2, |cols| {
-            source_pane(&mut cols[0], model, view, &hl);
-            translation_pane(&mut cols[1], model, view, &hl, commands);
+        // The composer already shows the event in full: the source here is a narrower column,
+        // there for provenance (point at a field on either side to see its match), and the
+        // width goes to what the destination receives.
+        let area = ui.available_rect_before_wrap();
+        let gap = ui.spacing().item_spacing.x * 2.0;
+        let source_w = ((area.width() - gap) * SOURCE_SHARE).round();
+        let source = egui::Rect::from_min_size(area.min, egui::vec2(source_w, area.height()));
+        let requests =
+            egui::Rect::from_min_max(egui::pos2(source.right() + gap, area.top()), area.max);
+        ui.scope_builder(egui::UiBuilder::new().max_rect(source), |ui| {
+            ui.shrink_clip_rect(source);
+            source_pane(ui, model, view, &hl)
         });
+        ui.scope_builder(egui::UiBuilder::new().max_rect(requests), |ui| {
+            ui.shrink_clip_rect(requests);
+            translation_pane(ui, model, view, &hl, commands)
+        });
+        ui.advance_cursor_after_rect(area);
     }
 }
 
@@ -109,7 +126,9 @@ fn source_pane(ui: &mut egui::Ui, model: &PreviewModel, view: &mut PreviewUi, hl
         area.show_rows(ui, row, model.source.len(), |ui, range| {
             for line in &model.source[range] {
                 let lit = hl.source_line(&line.path);
-                if let Some(f) = line_widget(ui, line, lit, |p| Focus::Source(p.to_string())) {
+                if let Some(f) =
+                    line_widget(ui, line, lit, Wrap::No, |p| Focus::Source(p.to_string()))
+                {
                     apply(view, f);
                 }
             }
@@ -132,10 +151,18 @@ fn apply(view: &mut PreviewUi, p: Pointed) {
     }
 }
 
+/// Whether a line wraps at the pane's edge or runs on (for the sideways scroll).
+#[derive(Clone, Copy, PartialEq)]
+enum Wrap {
+    Yes,
+    No,
+}
+
 fn line_widget(
     ui: &mut egui::Ui,
     line: &Line,
     lit: bool,
+    wrap: Wrap,
     focus: impl Fn(&str) -> Focus,
 ) -> Option<Pointed> {
     let text = egui::RichText::new(&line.text).monospace();
@@ -144,7 +171,11 @@ fn line_widget(
     } else {
         text
     };
-    let r = ui.add(egui::Label::new(text).sense(egui::Sense::click()).extend());
+    let label = egui::Label::new(text).sense(egui::Sense::click());
+    let r = ui.add(match wrap {
+        Wrap::Yes => label.wrap(),
+        Wrap::No => label.extend(),
+    });
     if line.path.is_empty() {
         return None;
     }
@@ -227,10 +258,24 @@ fn translation_pane(
                         if let Some(reason) = rv.request.basis.reason() {
                             ui.colored_label(p.inferred, format!("Inferred: {reason}"));
                         }
-                        visible_rows(ui, rv.lines.len(), |ui, range| {
-                            for line in rv.lines.get(range).unwrap_or_default() {
+                        // The method and URL wrap, so the whole URL is always in sight; the
+                        // other lines keep one row each (long ones scroll sideways).
+                        let (url, rest) = match rv.lines.split_first() {
+                            Some((first, rest)) if first.path == "url" => (Some(first), rest),
+                            _ => (None, rv.lines.as_slice()),
+                        };
+                        if let Some(line) = url {
+                            let lit = hl.output_line(i, &line.path);
+                            if let Some(f) = line_widget(ui, line, lit, Wrap::Yes, |path| {
+                                Focus::Output(i, path.to_string())
+                            }) {
+                                apply(view, f);
+                            }
+                        }
+                        visible_rows(ui, rest.len(), |ui, range| {
+                            for line in rest.get(range).unwrap_or_default() {
                                 let lit = hl.output_line(i, &line.path);
-                                if let Some(f) = line_widget(ui, line, lit, |path| {
+                                if let Some(f) = line_widget(ui, line, lit, Wrap::No, |path| {
                                     Focus::Output(i, path.to_string())
                                 }) {
                                     apply(view, f);
