@@ -87,6 +87,41 @@ pub struct App {
 }
 
 impl App {
+    /// The preview panel's contents: its options, the send bar, the last reply, the preview.
+    fn preview_contents(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.heading("Preview");
+            ui.checkbox(&mut self.persisted.stacked, "Stacked")
+                .on_hover_text("Show the source above the translation instead of side by side");
+            ui.checkbox(&mut self.persisted.show_secrets, "Reveal secrets")
+                .on_hover_text("Show API keys in the preview and in copied curl commands");
+        });
+        let rejected = self
+            .preview
+            .model()
+            .is_some_and(|p| p.outcome.kind == OutcomeKind::Rejected);
+        chrome::send_bar(
+            ui,
+            rejected,
+            self.doc.error().is_none(),
+            self.send.started(),
+            &mut self.commands,
+        );
+        chrome::response_section(ui, self.send.report());
+        match self.preview.model() {
+            Some(model) => preview::show(
+                ui,
+                model,
+                &mut self.preview_ui,
+                self.persisted.stacked,
+                &mut self.commands,
+            ),
+            None => {
+                ui.label("Fix the event's JSON to see its translation.");
+            }
+        }
+    }
+
     pub fn new(cc: &eframe::CreationContext<'_>, opts: AppOptions) -> App {
         let persisted: Persisted = if opts.smoke.is_some() {
             Persisted::default()
@@ -179,16 +214,18 @@ impl eframe::App for App {
             }
         });
         egui::Panel::bottom("status").show(ui, |ui| chrome::status_bar(ui, self.status.as_ref()));
-        // An egui panel is as tall as its content, down to its minimum: a short history keeps
-        // room for several rows, and the charts, when open, make it taller.
-        egui::Panel::bottom("history")
+        // egui lays panels out in the order they are declared, and Tab follows the order
+        // widgets are drawn in. The history (full width, at the bottom) and the preview (on
+        // the right) must be declared before the library and the composer to get their
+        // places, so those two panels only reserve their area here, and their contents are
+        // drawn after the composer's: Tab then goes library, composer, preview, history, as
+        // the eye reads the window. The reserved area keeps the size the user drags to.
+        let history_area = egui::Panel::bottom("history")
             .resizable(true)
             .default_size(250.0)
             .min_size(210.0)
-            .show(ui, |ui| {
-                let wanted = history_panel::show(ui, &mut self.history, &mut self.commands);
-                self.fetch_history_pages(wanted);
-            });
+            .show(ui, widgets::reserve)
+            .inner;
         egui::Panel::left("library")
             .resizable(true)
             .default_size(230.0)
@@ -196,44 +233,11 @@ impl eframe::App for App {
                 let progress = self.work.batch.as_ref().map(|_| &self.work.batch_progress);
                 library_panel::show(ui, &mut self.lib, progress, &mut self.commands)
             });
-        egui::Panel::right("preview")
+        let preview_area = egui::Panel::right("preview")
             .resizable(true)
             .default_size((ctx.content_rect().width() * 0.44).max(520.0))
-            .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    ui.heading("Preview");
-                    ui.checkbox(&mut self.persisted.stacked, "Stacked")
-                        .on_hover_text(
-                            "Show the source above the translation instead of side by side",
-                        );
-                    ui.checkbox(&mut self.persisted.show_secrets, "Reveal secrets")
-                        .on_hover_text("Show API keys in the preview and in copied curl commands");
-                });
-                let rejected = self
-                    .preview
-                    .model()
-                    .is_some_and(|p| p.outcome.kind == OutcomeKind::Rejected);
-                chrome::send_bar(
-                    ui,
-                    rejected,
-                    self.doc.error().is_none(),
-                    self.send.started(),
-                    &mut self.commands,
-                );
-                chrome::response_section(ui, self.send.report());
-                match self.preview.model() {
-                    Some(model) => preview::show(
-                        ui,
-                        model,
-                        &mut self.preview_ui,
-                        self.persisted.stacked,
-                        &mut self.commands,
-                    ),
-                    None => {
-                        ui.label("Fix the event's JSON to see its translation.");
-                    }
-                }
-            });
+            .show(ui, widgets::reserve)
+            .inner;
         egui::CentralPanel::default().show(ui, |ui| {
             let before = self.doc.revision();
             composer::ComposerUi {
@@ -245,6 +249,13 @@ impl eframe::App for App {
             if self.doc.revision() != before {
                 self.sync_doc_to_lib();
             }
+        });
+        widgets::within(ui, "preview-contents", preview_area, |ui| {
+            self.preview_contents(ui)
+        });
+        widgets::within(ui, "history-contents", history_area, |ui| {
+            let wanted = history_panel::show(ui, &mut self.history, &mut self.commands);
+            self.fetch_history_pages(wanted);
         });
         windows::palette::show(&ctx, &mut self.palette, &mut self.commands);
         self.tools_ui(&ctx);

@@ -40,3 +40,24 @@ impl<'a> LabelledCombo<'a> {
         shown
     }
 }
+
+/// Takes the whole of a panel's area and returns it, for contents drawn later with [`within`]
+/// (a panel is as large as what is drawn in it, so an empty one would shrink).
+pub fn reserve(ui: &mut egui::Ui) -> egui::Rect {
+    let area = ui.max_rect();
+    ui.allocate_rect(area, egui::Sense::hover());
+    area
+}
+
+/// Draws `add` inside `area` (reserved earlier with [`reserve`]), clipped to it. `name` keeps
+/// the ids of what is inside (and so their state: scroll, open sections) the same each frame.
+pub fn within<R>(
+    ui: &mut egui::Ui,
+    name: &str,
+    area: egui::Rect,
+    add: impl FnOnce(&mut egui::Ui) -> R,
+) -> R {
+    let mut child = ui.new_child(egui::UiBuilder::new().id_salt(name).max_rect(area));
+    child.shrink_clip_rect(area);
+    add(&mut child)
+}

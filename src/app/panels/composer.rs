@@ -255,6 +255,9 @@ fn raw_editor(ui: &mut egui::Ui, doc: &mut Document) {
                         // A stable id keeps the focus when an error line appears above.
                         .id_salt("event-json")
                         .code_editor()
+                        // Tab moves on to the next control rather than indenting: the
+                        // editor must not trap a keyboard user (indent with spaces).
+                        .lock_focus(false)
                         .desired_width(f32::INFINITY)
                         .desired_rows(16)
                         .layouter(&mut layouter),

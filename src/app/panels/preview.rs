@@ -171,7 +171,9 @@ fn line_widget(
     } else {
         text
     };
-    let label = egui::Label::new(text).sense(egui::Sense::click());
+    // Clicked (or hovered) to trace a field, but not a stop for Tab: a body has hundreds of
+    // lines, and Tab should reach the next control, not walk the JSON line by line.
+    let label = egui::Label::new(text).sense(egui::Sense::CLICK);
     let r = ui.add(match wrap {
         Wrap::Yes => label.wrap(),
         Wrap::No => label.extend(),
