@@ -338,6 +338,10 @@ fn report_golden(dir: &Path, results: &[FileCheck], checks: &mut CheckFailures) 
                 let _ = writeln!(out, "  wrote {}", r.file);
                 continue;
             }
+            Check::Removed => {
+                let _ = writeln!(out, "  removed {} (no event in the set)", r.file);
+                continue;
+            }
             Check::Differs(diff) => (format!("{} differs:", r.file), diff.clone()),
             Check::Missing => (
                 format!("{} is missing (run with --update to write it)", r.file),

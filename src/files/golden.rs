@@ -21,8 +21,10 @@ pub enum Check {
     Unreadable(String),
     /// Written by --update (new or changed).
     Written,
-    /// A golden file for an event the set no longer has (removed by --update).
+    /// A golden file for an event the set no longer has.
     Stale,
+    /// A stale file removed by --update.
+    Removed,
 }
 
 impl Check {
@@ -104,7 +106,7 @@ pub fn check_dir(
         out.push(FileCheck {
             index: None,
             file: name,
-            check: Check::Stale,
+            check: if update { Check::Removed } else { Check::Stale },
         });
     }
     Ok(out)
