@@ -9,6 +9,7 @@ mod app;
 mod compare;
 mod faults;
 mod large;
+mod plans;
 mod secrets;
 mod sets;
 mod snapshots;

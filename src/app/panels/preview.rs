@@ -127,7 +127,7 @@ fn source_pane(ui: &mut egui::Ui, model: &PreviewModel, view: &mut PreviewUi, hl
                                 Severity::Warning => p.warning,
                             };
                             // A mark beside the line, named for screen readers by the violation.
-                            ui.colored_label(color, "●").on_hover_text(format!(
+                            ui.colored_label(color, "!").on_hover_text(format!(
                                 "{}: {}",
                                 f.kind.as_deref().unwrap_or("plan"),
                                 f.message
