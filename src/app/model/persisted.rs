@@ -54,8 +54,10 @@ mod tests {
 
     #[test]
     fn the_plan_path_is_remembered_and_older_configs_read_without_it() {
-        let mut p = Persisted::default();
-        p.plan_path = Some(PathBuf::from("/plans/plan.json"));
+        let p = Persisted {
+            plan_path: Some(PathBuf::from("/plans/plan.json")),
+            ..Persisted::default()
+        };
         let text = serde_json::to_string(&p).unwrap();
         let back: Persisted = serde_json::from_str(&text).unwrap();
         assert_eq!(back.plan_path, p.plan_path);
