@@ -33,6 +33,7 @@ const NOT_A_PLAN: &str = "this is not a tracking plan the console reads: expecte
 pub(super) fn rules(doc: &Value) -> Result<(PlanFormat, Vec<RawRule>), PlanError> {
     match doc {
         // Pages of the Public API's paged listing, saved one after another.
+        Value::Array(pages) if pages.is_empty() => Err(PlanError::Shape(NOT_A_PLAN.into())),
         Value::Array(pages) => {
             let mut out = Vec::new();
             for (i, page) in pages.iter().enumerate() {

@@ -184,3 +184,116 @@ fn unreadable_plans_name_the_file_and_the_place() {
     let e = plan_file::load(&dir.path().join("absent.json")).unwrap_err();
     assert!(e.starts_with("cannot read the tracking plan"), "{e}");
 }
+
+mod never_panics {
+    use proptest::prelude::*;
+    use segment_console::plan::{Plan, arrival, draft};
+    use serde_json::{Map, Value, json};
+
+    const KEYS: &[&str] = &[
+        "rules",
+        "data",
+        "key",
+        "type",
+        "version",
+        "jsonSchema",
+        "properties",
+        "required",
+        "items",
+        "id",
+        "$id",
+        "$ref",
+        "$schema",
+        "events",
+        "global",
+        "identify",
+        "group",
+        "name",
+        "eventMetadata",
+        "additionalProperties",
+        "enum",
+        "context",
+        "protocols",
+        "event_version",
+        "event",
+        "traits",
+        "revenue",
+        "allOf",
+        "not",
+        "expect",
+        "count",
+    ];
+    const WORDS: &[&str] = &[
+        "TRACK",
+        "COMMON",
+        "IDENTIFY",
+        "PAGE",
+        "track",
+        "identify",
+        "page",
+        "Order Completed",
+        "number",
+        "string",
+        "object",
+        "integer",
+        "http://json-schema.org/draft-04/schema#",
+        "http://json-schema.org/draft-07/schema#",
+        "https://json-schema.org/draft/2019-09/schema",
+        "#/definitions/x",
+        "/properties/x",
+        "urn:x",
+        "",
+        "revenue",
+    ];
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (-3i64..5).prop_map(|n| json!(n)),
+            Just(json!(2.5)),
+            prop::sample::select(WORDS).prop_map(|w| json!(w)),
+        ];
+        leaf.prop_recursive(6, 64, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec((prop::sample::select(KEYS), inner), 0..6).prop_map(
+                    |pairs| Value::Object(
+                        pairs
+                            .into_iter()
+                            .map(|(k, v)| (k.to_string(), v))
+                            .collect::<Map<_, _>>()
+                    )
+                ),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Whatever the file holds, reading it is a plan or a message, checking any event
+        /// against a plan is a list of findings, and drafting and matching never panic.
+        #[test]
+        fn any_plan_and_event_is_read_checked_or_refused_in_words(
+            plan in value(), event in value(), expect in value()
+        ) {
+            match Plan::from_value(&plan) {
+                Ok(p) => {
+                    for f in p.check(&event) {
+                        prop_assert!(f.path.starts_with('$'));
+                        prop_assert!(f.kind.is_some());
+                    }
+                }
+                Err(e) => prop_assert!(!e.to_string().is_empty()),
+            }
+            let drafted = draft::draft(std::slice::from_ref(&event));
+            let p = Plan::from_value(&drafted.plan);
+            prop_assert!(p.is_ok(), "a draft always reads: {:?}", p.err());
+            prop_assert!(p.unwrap().check(&event).is_empty(), "the draft is met by its event");
+            if let Ok(list) = arrival::parse(&expect) {
+                let _ = arrival::unmet(&list, std::slice::from_ref(&event));
+            }
+        }
+    }
+}
