@@ -112,6 +112,7 @@ fn type_name(v: &Value) -> &'static str {
 struct Draft {
     rule_type: RuleType,
     key: Option<String>,
+    version: u64,
     events: usize,
     /// How many events had the payload field (`properties` or `traits`).
     with_field: usize,
@@ -131,35 +132,49 @@ fn field_of(t: RuleType) -> &'static str {
 /// many.
 pub fn draft(events: &[Value]) -> Drafted {
     let mut drafts: Vec<Draft> = Vec::new();
-    let mut skipped = 0;
-    for ev in events {
-        let Some(t) = ev
-            .get("type")
-            .and_then(Value::as_str)
-            .and_then(RuleType::parse)
-            .filter(|t| *t != RuleType::Common)
-        else {
-            skipped += 1;
-            continue;
-        };
-        let key = match t {
-            RuleType::Track => ev.get("event").and_then(Value::as_str),
-            RuleType::Page | RuleType::Screen => ev.get("name").and_then(Value::as_str),
-            _ => None,
-        };
-        if t.keyed() && key.is_none() {
-            skipped += 1;
-            continue;
-        }
+    // Each describable event with its rule's type and key, and the version it names.
+    let described: Vec<(&Value, RuleType, Option<&str>, Option<u64>)> = events
+        .iter()
+        .filter_map(|ev| {
+            let t = ev
+                .get("type")
+                .and_then(Value::as_str)
+                .and_then(RuleType::parse)
+                .filter(|t| *t != RuleType::Common)?;
+            let key = match t {
+                RuleType::Track => ev.get("event").and_then(Value::as_str),
+                RuleType::Page | RuleType::Screen => ev.get("name").and_then(Value::as_str),
+                _ => None,
+            };
+            if t.keyed() && key.is_none() {
+                return None;
+            }
+            Some((ev, t, key, super::event_version(ev)))
+        })
+        .collect();
+    let skipped = events.len() - described.len();
+    // An event naming no version is checked against the latest, so it joins the latest
+    // version the set names for its rule (1 when none does).
+    let latest = |t: RuleType, key: Option<&str>| {
+        described
+            .iter()
+            .filter(|(_, dt, dk, _)| *dt == t && *dk == key)
+            .filter_map(|(_, _, _, v)| *v)
+            .max()
+            .unwrap_or(1)
+    };
+    for &(ev, t, key, named) in &described {
+        let version = named.unwrap_or_else(|| latest(t, key));
         let at = match drafts
             .iter()
-            .position(|d| d.rule_type == t && d.key.as_deref() == key)
+            .position(|d| d.rule_type == t && d.key.as_deref() == key && d.version == version)
         {
             Some(i) => i,
             None => {
                 drafts.push(Draft {
                     rule_type: t,
                     key: key.map(str::to_string),
+                    version,
                     events: 0,
                     with_field: 0,
                     field: Shape::default(),
@@ -226,7 +241,7 @@ fn rule(d: &Draft) -> Value {
         d.key.as_deref().map_or(Value::Null, |k| json!(k)),
     );
     r.insert("type".into(), json!(d.rule_type.as_api()));
-    r.insert("version".into(), json!(1));
+    r.insert("version".into(), json!(d.version));
     r.insert("jsonSchema".into(), Value::Object(schema));
     Value::Object(r)
 }
@@ -272,6 +287,32 @@ mod tests {
             d.plan["rules"][0]["jsonSchema"]["properties"]["traits"]["properties"]["age"]["type"],
             json!("integer")
         );
+    }
+
+    #[test]
+    fn versions_the_set_names_get_their_own_rules() {
+        let v = |n: Option<u64>, revenue: Value| {
+            let mut e = json!({"type": "track", "event": "Order Completed", "userId": "u",
+                               "properties": {"revenue": revenue}});
+            if let Some(n) = n {
+                e["context"] = json!({"protocols": {"event_version": n}});
+            }
+            e
+        };
+        let events = [
+            v(Some(1), json!("10")),
+            v(Some(2), json!(10)),
+            v(None, json!(11)),
+        ];
+        let d = draft(&events);
+        assert_eq!(d.rules, 2);
+        let plan = Plan::from_value(&d.plan).unwrap();
+        for ev in &events {
+            assert_eq!(plan.check(ev), Vec::new(), "{ev}");
+        }
+        // Version 1 wants the string it saw, version 2 (the latest) the number.
+        assert!(!plan.check(&v(Some(1), json!(3))).is_empty());
+        assert!(!plan.check(&v(None, json!("3"))).is_empty());
     }
 
     #[test]

@@ -227,9 +227,7 @@ impl Plan {
                 _ => None,
             };
             let key = key_field.and_then(|f| event.get(f)).and_then(Value::as_str);
-            let version = event
-                .pointer("/context/protocols/event_version")
-                .and_then(version_of);
+            let version = event_version(event);
             let name = || match key {
                 Some(k) => format!("{} \"{k}\"", t.as_api().to_lowercase()),
                 None => t.as_api().to_lowercase(),
@@ -279,6 +277,13 @@ enum Lookup<'a> {
     Found(&'a Rule),
     NoSuchVersion(Vec<u64>),
     None,
+}
+
+/// The rule version an event names in `context.protocols.event_version`.
+pub fn event_version(event: &Value) -> Option<u64> {
+    event
+        .pointer("/context/protocols/event_version")
+        .and_then(version_of)
 }
 
 /// `event_version` as an integer: a number or a numeric string (SDKs send both).
