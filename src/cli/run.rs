@@ -239,8 +239,10 @@ fn prepare(a: &RunArgs) -> Result<Plan, String> {
     })
 }
 
-/// Each event's golden file: name, and what the partner gets (the outcome, its reason, and the
-/// requests with secrets masked), translated with the fixed clock and sandbox address.
+/// Each event's golden file: name, and what the partner gets (the outcome, its reason, and each
+/// request's method, URL, headers and body, secrets masked), translated with the fixed clock and
+/// sandbox address. The console's own explanations (basis, description, provenance) are left
+/// out: a better explanation is not a change in what the partner receives.
 fn golden_values(
     dest: &'static dyn Destination,
     events: &[serde_json::Value],
@@ -261,11 +263,27 @@ fn golden_values(
             let o = destinations::translate(dest, ev, settings, mode, &target, now);
             let full = o.to_json(i, false);
             let mut doc = serde_json::Map::new();
-            for key in ["outcome", "reason", "requests"] {
+            for key in ["outcome", "reason"] {
                 if let Some(v) = full.get(key) {
                     doc.insert(key.into(), v.clone());
                 }
             }
+            let requests: Vec<serde_json::Value> = full["requests"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|r| {
+                    let mut kept = serde_json::Map::new();
+                    for key in ["method", "url", "headers", "body"] {
+                        if let Some(v) = r.get(key) {
+                            kept.insert(key.into(), v.clone());
+                        }
+                    }
+                    serde_json::Value::Object(kept)
+                })
+                .collect();
+            doc.insert("requests".into(), serde_json::Value::Array(requests));
             (
                 i,
                 plan::golden::file_name(i, ev),

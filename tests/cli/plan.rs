@@ -358,6 +358,12 @@ fn golden_expectations_are_written_pass_fail_with_a_diff_and_update() {
     let file = dir.join("004-order-completed.json");
     let golden: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(golden["outcome"], "requests");
+    let keys: Vec<&String> = golden["requests"][0].as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["body", "headers", "method", "url"],
+        "what the partner gets, no more"
+    );
     assert!(
         golden["requests"][0]["url"]
             .as_str()
