@@ -134,3 +134,38 @@ pub fn full_settings() -> Map<String, Value> {
         _ => Map::new(),
     }
 }
+
+/// Any bytes as a tracking plan, then as events checked against it and drafted into a plan of
+/// their own: a plan reads or is refused in words; every violation has a kind and a path; the
+/// events a plan was drafted from always meet it.
+pub fn plan_reader(data: &[u8]) {
+    use segment_console::plan::{Plan, draft};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let events: Vec<Value> = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(list)) => list,
+        Ok(v) => vec![v],
+        Err(_) => Vec::new(),
+    };
+    match Plan::parse(text) {
+        Ok(plan) => {
+            for e in &events {
+                for f in plan.check(e) {
+                    assert!(f.path.starts_with('$'), "{f:?}");
+                    assert!(f.kind.is_some(), "{f:?}");
+                }
+            }
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+    let drafted = draft::draft(&events);
+    let plan = match Plan::from_value(&drafted.plan) {
+        Ok(p) => p,
+        Err(e) => panic!("a drafted plan does not read: {e}\n{}", drafted.plan),
+    };
+    for e in &events {
+        let v = plan.check(e);
+        assert!(v.is_empty(), "{e} violates the plan drafted from it: {v:?}");
+    }
+}

@@ -12,5 +12,6 @@ pub mod export;
 pub mod files;
 pub mod history;
 pub mod json;
+pub mod plan;
 pub mod sandbox;
 pub mod transport;

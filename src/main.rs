@@ -30,6 +30,8 @@ enum Command {
     Sandbox(cli::sandbox::SandboxArgs),
     /// List, show and export the history the window and `run` keep (read-only).
     History(cli::history::HistoryArgs),
+    /// Tracking plans: draft one from an event set.
+    Plan(cli::plan::PlanArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         Some(Command::Sandbox(a)) => cli::sandbox::run(a),
         Some(Command::Run(a)) => cli::run::run(a),
         Some(Command::History(a)) => cli::history::run(a),
+        Some(Command::Plan(a)) => cli::plan::run(a),
         None => cli::window::run(started),
     }
 }

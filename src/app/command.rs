@@ -28,6 +28,9 @@ pub enum Action {
     Compare,
     FanOut,
     AudienceBuilder,
+    LoadPlan,
+    UnloadPlan,
+    DraftPlan,
 }
 
 pub struct CommandEntry {
@@ -153,6 +156,21 @@ pub const COMMANDS: &[CommandEntry] = &[
     CommandEntry {
         action: Action::AudienceBuilder,
         name: "Audience sync builder",
+        shortcut: None,
+    },
+    CommandEntry {
+        action: Action::LoadPlan,
+        name: "Load tracking plan…",
+        shortcut: None,
+    },
+    CommandEntry {
+        action: Action::UnloadPlan,
+        name: "Unload tracking plan",
+        shortcut: None,
+    },
+    CommandEntry {
+        action: Action::DraftPlan,
+        name: "Draft a plan from this event set…",
         shortcut: None,
     },
 ];

@@ -84,6 +84,8 @@ pub struct App {
     smoke: Option<background::smoke::Smoke>,
     pub work: model::workflow::Workflow,
     pub tools: model::tools::Tools,
+    /// The tracking plan events are checked against (none until one is loaded).
+    pub plan: model::plan::PlanState,
 }
 
 impl App {
@@ -160,8 +162,19 @@ impl App {
             smoke: opts.smoke,
             work: model::workflow::Workflow::new(&opts.dirs.autosave_dir()),
             tools: Default::default(),
+            plan: Default::default(),
         };
-        if let Some(p) = problems.into_iter().chain(store_problem).next() {
+        // The plan loaded last is read again; a problem with it comes after the others.
+        let plan_problem = match app.persisted.plan_path.clone() {
+            Some(path) => app.plan.load(&path).err(),
+            None => None,
+        };
+        if let Some(p) = problems
+            .into_iter()
+            .chain(store_problem)
+            .chain(plan_problem)
+            .next()
+        {
             app.set_status(p, true);
         }
         app.reload_history();
@@ -244,6 +257,11 @@ impl eframe::App for App {
                 doc: &mut self.doc,
                 kv: &mut self.kv,
                 commands: &mut self.commands,
+                plan: composer::PlanView {
+                    name: self.plan.name(),
+                    error: self.plan.error.as_deref(),
+                    violations: self.preview.model().map_or(&[], |m| m.plan.as_slice()),
+                },
             }
             .show(ui);
             if self.doc.revision() != before {

@@ -1,10 +1,25 @@
 //! A batch's results as JUnit XML, the report CI systems read: one testsuite, one testcase per
 //! event. Failed and rejected events are failures, skipped and unsupported ones are skipped,
-//! cancelled and never-run ones are errors. Pure: the caller passes the time stamp.
+//! cancelled and never-run ones are errors. Checks made beside the send (a tracking plan's
+//! errors, a golden file that differs) make their event's case a failure too. Pure: the caller
+//! passes the time stamp.
 
 use super::{BatchSummary, EventResult, Verdict};
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 use std::fmt::Write;
+
+/// A check beside the send that failed for one event: `kind` is the failure's type in the
+/// report (`tracking-plan`, `expectation`), `message` one line, `detail` the body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckFailure {
+    pub kind: String,
+    pub message: String,
+    pub detail: String,
+}
+
+/// Failed checks by event index.
+pub type CheckFailures = BTreeMap<usize, Vec<CheckFailure>>;
 
 /// The counts the `<testsuite>` element carries.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -16,14 +31,22 @@ pub struct Counts {
 }
 
 pub fn counts(results: &[EventResult]) -> Counts {
+    counts_with(results, &CheckFailures::new())
+}
+
+/// As [`counts`], with the failed checks: an event delivered or skipped whose check failed is
+/// a failure.
+pub fn counts_with(results: &[EventResult], checks: &CheckFailures) -> Counts {
     let mut c = Counts {
         tests: results.len(),
         ..Counts::default()
     };
     for r in results {
+        let checked = checks.get(&r.index).is_some_and(|f| !f.is_empty());
         match r.verdict {
             Verdict::Failed | Verdict::Rejected => c.failures += 1,
             Verdict::Cancelled | Verdict::NotRun => c.errors += 1,
+            _ if checked => c.failures += 1,
             Verdict::Skipped | Verdict::Unsupported => c.skipped += 1,
             Verdict::Delivered => {}
         }
@@ -34,7 +57,18 @@ pub fn counts(results: &[EventResult]) -> Counts {
 /// The whole document. `suite` names the run (`tour.json -> salesmachine`); `class` groups the
 /// cases in CI views (`segment-console.salesmachine`).
 pub fn render(suite: &str, class: &str, summary: &BatchSummary, at: DateTime<Utc>) -> String {
-    let c = counts(&summary.results);
+    render_with(suite, class, summary, &CheckFailures::new(), at)
+}
+
+/// As [`render`], with the checks that failed beside the send.
+pub fn render_with(
+    suite: &str,
+    class: &str,
+    summary: &BatchSummary,
+    checks: &CheckFailures,
+    at: DateTime<Utc>,
+) -> String {
+    let c = counts_with(&summary.results, checks);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -64,23 +98,44 @@ pub fn render(suite: &str, class: &str, summary: &BatchSummary, at: DateTime<Utc
             seconds(r.duration_ms),
         );
         let why = r.error.as_deref().unwrap_or("");
+        let failed_checks = checks.get(&r.index).filter(|f| !f.is_empty());
+        // The checks' sentences follow the send's own detail in the element's body.
+        let mut body = detail(r);
+        for f in failed_checks.into_iter().flatten() {
+            if !body.is_empty() {
+                body.push_str("\n\n");
+            }
+            let _ = write!(body, "{}: {}\n{}", f.kind, f.message, f.detail);
+        }
+        let body = body.trim_end().to_string();
         let inner = match r.verdict {
-            Verdict::Delivered => None,
             Verdict::Failed | Verdict::Rejected => Some(format!(
                 "<failure message=\"{}\" type=\"{}\">{}</failure>",
                 attr(why),
                 r.verdict.as_str(),
-                text(&detail(r))
-            )),
-            Verdict::Skipped | Verdict::Unsupported => Some(format!(
-                "<skipped message=\"{}\"/>",
-                attr(&format!("{}: {why}", r.verdict.as_str()))
+                text(&body)
             )),
             Verdict::Cancelled | Verdict::NotRun => Some(format!(
                 "<error message=\"{}\" type=\"{}\">{}</error>",
                 attr(why),
                 r.verdict.as_str().replace(' ', "-"),
-                text(&detail(r))
+                text(&body)
+            )),
+            _ if failed_checks.is_some() => {
+                let fs = failed_checks.map(Vec::as_slice).unwrap_or_default();
+                let message: Vec<&str> = fs.iter().map(|f| f.message.as_str()).collect();
+                let kind = fs.first().map_or("check", |f| f.kind.as_str());
+                Some(format!(
+                    "<failure message=\"{}\" type=\"{}\">{}</failure>",
+                    attr(&message.join("; ")),
+                    attr(kind),
+                    text(&body)
+                ))
+            }
+            Verdict::Delivered => None,
+            Verdict::Skipped | Verdict::Unsupported => Some(format!(
+                "<skipped message=\"{}\"/>",
+                attr(&format!("{}: {why}", r.verdict.as_str()))
             )),
         };
         match inner {
@@ -254,6 +309,51 @@ history entry: 9</failure>
                 errors: 1,
                 skipped: 1
             }
+        );
+    }
+
+    #[test]
+    fn failed_checks_make_their_case_a_failure() {
+        let summary = BatchSummary {
+            results: vec![
+                result(0, Verdict::Delivered, None),
+                result(1, Verdict::Skipped, Some("integrations")),
+                result(2, Verdict::Failed, Some("HTTP 500")),
+                result(3, Verdict::Delivered, None),
+            ],
+            progress: Progress::default(),
+            elapsed_ms: 10,
+            cancelled: false,
+            history_error: None,
+        };
+        let plan = |m: &str| CheckFailure {
+            kind: "tracking-plan".into(),
+            message: m.into(),
+            detail: format!("error at $.x: {m}"),
+        };
+        let checks = CheckFailures::from([
+            (0, vec![plan("properties.revenue must be number")]),
+            (1, vec![plan("properties.a is required")]),
+            (2, vec![plan("properties.b is required")]),
+            (3, Vec::new()),
+        ]);
+        let at = DateTime::parse_from_rfc3339("2026-05-04T09:12:03Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let xml = render_with("s", "c", &summary, &checks, at);
+        assert!(
+            xml.contains("tests=\"4\" failures=\"3\" errors=\"0\" skipped=\"0\""),
+            "{xml}"
+        );
+        assert!(xml.contains("<testcase classname=\"c\" name=\"#0 track E0\" time=\"1.234\">\n    <failure message=\"properties.revenue must be number\" type=\"tracking-plan\">tracking-plan: properties.revenue must be number\nerror at $.x: properties.revenue must be number</failure>"), "{xml}");
+        // The send's own failure keeps its type; the check follows in the body.
+        assert!(
+            xml.contains("type=\"failed\">HTTP 500\n\ntracking-plan: properties.b is required"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("name=\"#3 track E3\" time=\"1.234\"/>"),
+            "{xml}"
         );
     }
 }

@@ -98,3 +98,27 @@ pub fn check_settings(
         ))
     }
 }
+
+/// Reads a tracking plan (with its `.severity.json` beside it) and applies `--severity
+/// KIND=LEVEL` on top (docs/tracking-plans.md).
+pub fn plan(path: &Path, severity: &[String]) -> Result<segment_console::plan::Plan, String> {
+    let mut plan = segment_console::files::plan_file::load(path)?;
+    for s in severity {
+        plan.severities
+            .apply_assignment(s)
+            .map_err(|e| format!("--severity {e}"))?;
+    }
+    Ok(plan)
+}
+
+/// One line per violation for a terminal: `#3 error Datatype-Mismatch at $.properties.revenue:
+/// properties.revenue must be number`.
+pub fn violation_line(index: usize, f: &segment_console::event::Finding) -> String {
+    format!(
+        "#{index} {} {} at {}: {}",
+        f.severity.as_str(),
+        f.kind.as_deref().unwrap_or("-"),
+        f.path,
+        f.message
+    )
+}

@@ -2,6 +2,7 @@
 
 pub mod common;
 pub mod history;
+pub mod plan;
 pub mod run;
 pub mod sandbox;
 pub mod translate;

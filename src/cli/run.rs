@@ -1,18 +1,24 @@
 //! `segment-console run FILE --destination ID`: sends every event of a file, by default to the
 //! embedded sandbox started for the run, records every send in the history, prints a table and
 //! exits 0 when every event was delivered or deliberately skipped, 1 when any was not, 2 when
-//! nothing could be run (usage errors, unreadable files, bad settings).
+//! nothing could be run (usage errors, unreadable files, bad settings). With `--plan`, an
+//! event's tracking-plan errors fail the run too; with `--expect DIR`, so does a partner request
+//! that differs from its golden file (docs/tracking-plans.md).
 
 use super::common;
 use clap::Args;
+use segment_console::batch::junit::{CheckFailure, CheckFailures};
 use segment_console::batch::{
     self, BatchJob, BatchRun, BatchSummary, EventResult, MAX_CONCURRENCY, Progress, Verdict,
 };
-use segment_console::destinations::{Destination, Mode, Settings, Target};
-use segment_console::files::event_set;
+use segment_console::destinations::{self, Destination, Mode, Settings, Target};
+use segment_console::event::Finding;
+use segment_console::files::golden::{Check, FileCheck};
 use segment_console::files::paths::DataDirs;
 use segment_console::files::settings_store;
+use segment_console::files::{self, event_set};
 use segment_console::history::History;
+use segment_console::plan;
 use segment_console::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use segment_console::transport::{Transport, TransportOptions};
 use std::io::{IsTerminal, Write};
@@ -31,9 +37,10 @@ const STATUS_WIDTH: usize = 32;
 #[derive(Args)]
 #[command(
     after_help = "Exit status: 0 when every event was delivered or deliberately skipped \
-    (skipped, unsupported); 1 when any failed, was rejected or was cancelled; 2 when nothing was \
-    run (a usage error, an unreadable file, invalid settings). Every event is recorded in the \
-    history of the data folder (SEGMENT_CONSOLE_HOME overrides it)."
+    (skipped, unsupported); 1 when any failed, was rejected or was cancelled, broke an error rule \
+    of --plan, or differs from its --expect golden file; 2 when nothing was run (a usage error, \
+    an unreadable file or plan, invalid settings). Every event is recorded in the history of the \
+    data folder (SEGMENT_CONSOLE_HOME overrides it)."
 )]
 pub struct RunArgs {
     /// An event-set file: a JSON array, a Segment batch, NDJSON, one event, or a saved set.
@@ -64,7 +71,26 @@ pub struct RunArgs {
     /// partner-api or segment-webhook (default: the destination's own default).
     #[arg(long)]
     pub mode: Option<String>,
+    /// A tracking plan: each event is checked against it; a violation that is an error fails
+    /// the run and is a failure in the JUnit report (events are still sent).
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// With --plan: a violation kind's severity, KIND=error|warning|off (repeatable).
+    #[arg(long, value_name = "KIND=LEVEL", requires = "plan")]
+    pub severity: Vec<String>,
+    /// A folder of golden files, one per event (003-order-completed.json): each event's
+    /// partner requests must equal its file's, or the run fails with a diff.
+    #[arg(long, value_name = "DIR")]
+    pub expect: Option<PathBuf>,
+    /// With --expect: write the golden files from this run instead of comparing.
+    #[arg(long, requires = "expect")]
+    pub update: bool,
 }
+
+/// Golden files are made with a fixed clock and sandbox address, so they do not change from
+/// one run to the next (the sandbox's port is new each run).
+const GOLDEN_NOW: &str = "2026-01-01T00:00:00Z";
+const GOLDEN_SANDBOX: &str = "http://127.0.0.1:7311";
 
 /// Everything checked before anything is sent.
 struct Plan {
@@ -76,10 +102,14 @@ struct Plan {
     target: Option<Target>,
     history: History,
     history_path: PathBuf,
+    /// Each event's tracking-plan violations (empty without --plan).
+    violations: Vec<Vec<Finding>>,
+    /// Each event's golden file name and content (empty without --expect).
+    golden: Vec<(usize, String, serde_json::Value)>,
 }
 
 pub fn run(a: RunArgs) -> ExitCode {
-    let plan = match prepare(&a) {
+    let mut plan = match prepare(&a) {
         Ok(p) => p,
         Err(msg) => {
             eprintln!("{NAME}: {msg}");
@@ -98,6 +128,8 @@ pub fn run(a: RunArgs) -> ExitCode {
         }
     };
     let history_path = plan.history_path.clone();
+    let violations = std::mem::take(&mut plan.violations);
+    let golden = std::mem::take(&mut plan.golden);
     let summary = match runtime.block_on(execute(&a, plan)) {
         Ok(s) => s,
         Err(msg) => {
@@ -107,10 +139,23 @@ pub fn run(a: RunArgs) -> ExitCode {
     };
     let mut failed = !summary.all_ok();
     print_table(&summary, &history_path);
+    let mut checks = CheckFailures::new();
+    if a.plan.is_some() {
+        failed |= report_violations(&violations, &mut checks);
+    }
+    if let Some(dir) = &a.expect {
+        match files::golden::check_dir(dir, &golden, a.update) {
+            Ok(results) => failed |= report_golden(dir, &results, &mut checks),
+            Err(msg) => {
+                eprintln!("{NAME}: --expect: {msg}");
+                failed = true;
+            }
+        }
+    }
     if let Some(path) = &a.junit {
         let suite = format!("{} -> {}", file_label(&a.file), a.destination);
         let class = format!("segment-console.{}", a.destination);
-        let xml = batch::junit::render(&suite, &class, &summary, chrono::Utc::now());
+        let xml = batch::junit::render_with(&suite, &class, &summary, &checks, chrono::Utc::now());
         if let Err(e) = segment_console::files::atomic::write_atomic(path, xml.as_bytes()) {
             eprintln!(
                 "{NAME}: cannot write the JUnit report {}: {e}",
@@ -138,6 +183,10 @@ fn prepare(a: &RunArgs) -> Result<Plan, String> {
         ));
     }
     let loaded = event_set::open(&a.file).map_err(|e| format!("{}: {e}", a.file.display()))?;
+    let tracking_plan = match &a.plan {
+        Some(p) => Some(common::plan(p, &a.severity)?),
+        None => None,
+    };
     let given = common::settings_for(a.settings.as_deref(), dest.id())?;
     let mode = common::mode(dest, a.mode.as_deref())?;
     let (target, settings) = if a.target == "sandbox" {
@@ -164,6 +213,15 @@ fn prepare(a: &RunArgs) -> Result<Plan, String> {
             ));
         }
     }
+    let violations = match &tracking_plan {
+        Some(p) => loaded.set.events.iter().map(|ev| p.check(ev)).collect(),
+        None => Vec::new(),
+    };
+    let golden = if a.expect.is_some() {
+        golden_values(dest, &loaded.set.events, &settings, mode, target.as_ref())?
+    } else {
+        Vec::new()
+    };
     let dirs = DataDirs::locate().map_err(|e| e.to_string())?;
     dirs.create().map_err(|e| e.to_string())?;
     let history_path = dirs.history_file();
@@ -176,7 +234,167 @@ fn prepare(a: &RunArgs) -> Result<Plan, String> {
         target,
         history,
         history_path,
+        violations,
+        golden,
     })
+}
+
+/// Each event's golden file: name, and what the partner gets (the outcome, its reason, and each
+/// request's method, URL, headers and body, secrets masked), translated with the fixed clock and
+/// sandbox address. The console's own explanations (basis, description, provenance) are left
+/// out: a better explanation is not a change in what the partner receives.
+fn golden_values(
+    dest: &'static dyn Destination,
+    events: &[serde_json::Value],
+    settings: &Settings,
+    mode: Mode,
+    target: Option<&Target>,
+) -> Result<Vec<(usize, String, serde_json::Value)>, String> {
+    let now = chrono::DateTime::parse_from_rfc3339(GOLDEN_NOW)
+        .map_err(|e| e.to_string())?
+        .with_timezone(&chrono::Utc);
+    let target = target.cloned().unwrap_or(Target::Sandbox {
+        base: GOLDEN_SANDBOX.into(),
+    });
+    Ok(events
+        .iter()
+        .enumerate()
+        .map(|(i, ev)| {
+            let o = destinations::translate(dest, ev, settings, mode, &target, now);
+            let full = o.to_json(i, false);
+            let mut doc = serde_json::Map::new();
+            for key in ["outcome", "reason"] {
+                if let Some(v) = full.get(key) {
+                    doc.insert(key.into(), v.clone());
+                }
+            }
+            let requests: Vec<serde_json::Value> = full["requests"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|r| {
+                    let mut kept = serde_json::Map::new();
+                    for key in ["method", "url", "headers", "body"] {
+                        if let Some(v) = r.get(key) {
+                            kept.insert(key.into(), v.clone());
+                        }
+                    }
+                    serde_json::Value::Object(kept)
+                })
+                .collect();
+            doc.insert("requests".into(), serde_json::Value::Array(requests));
+            (
+                i,
+                plan::golden::file_name(i, ev),
+                serde_json::Value::Object(doc),
+            )
+        })
+        .collect())
+}
+
+/// Prints every violation; each event with an error gets a JUnit failure. True when any is an
+/// error.
+fn report_violations(violations: &[Vec<Finding>], checks: &mut CheckFailures) -> bool {
+    let mut out = std::io::stdout().lock();
+    let all: usize = violations.iter().map(Vec::len).sum();
+    let errors = violations.iter().flatten().filter(|f| f.is_error()).count();
+    if all > 0 {
+        let _ = writeln!(out, "\nTracking plan:");
+    }
+    for (i, vs) in violations.iter().enumerate() {
+        for f in vs {
+            let _ = writeln!(out, "  {}", common::violation_line(i, f));
+        }
+        let errs: Vec<&Finding> = vs.iter().filter(|f| f.is_error()).collect();
+        if let Some(first) = errs.first() {
+            let detail: Vec<String> = errs
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{} at {}: {}",
+                        f.kind.as_deref().unwrap_or("-"),
+                        f.path,
+                        f.message
+                    )
+                })
+                .collect();
+            let message = if errs.len() == 1 {
+                first.message.clone()
+            } else {
+                format!("{} (and {} more)", first.message, errs.len() - 1)
+            };
+            checks.entry(i).or_default().push(CheckFailure {
+                kind: "tracking-plan".into(),
+                message,
+                detail: detail.join("\n"),
+            });
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{} tracking-plan violation{} ({errors} error{}).",
+        all,
+        if all == 1 { "" } else { "s" },
+        if errors == 1 { "" } else { "s" }
+    );
+    errors > 0
+}
+
+/// Prints what differs from the golden files, with the diffs; each such event gets a JUnit
+/// failure. True when the run must fail.
+fn report_golden(dir: &Path, results: &[FileCheck], checks: &mut CheckFailures) -> bool {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "\nExpectations in {}:", dir.display());
+    let mut failed = 0;
+    let mut written = 0;
+    for r in results {
+        let (line, detail) = match &r.check {
+            Check::Same => continue,
+            Check::Written => {
+                written += 1;
+                let _ = writeln!(out, "  wrote {}", r.file);
+                continue;
+            }
+            Check::Removed => {
+                let _ = writeln!(out, "  removed {} (no event in the set)", r.file);
+                continue;
+            }
+            Check::Differs(diff) => (format!("{} differs:", r.file), diff.clone()),
+            Check::Missing => (
+                format!("{} is missing (run with --update to write it)", r.file),
+                String::new(),
+            ),
+            Check::Unreadable(e) => (format!("{} is not JSON: {e}", r.file), String::new()),
+            Check::Stale => (
+                format!("{} has no event in the set (--update removes it)", r.file),
+                String::new(),
+            ),
+        };
+        failed += 1;
+        let _ = writeln!(out, "  {line}");
+        for l in detail.lines() {
+            let _ = writeln!(out, "    {l}");
+        }
+        if let Some(i) = r.index {
+            checks.entry(i).or_default().push(CheckFailure {
+                kind: "expectation".into(),
+                message: line,
+                detail,
+            });
+        }
+    }
+    let same = results.iter().filter(|r| r.check == Check::Same).count();
+    let _ = writeln!(
+        out,
+        "{same} as expected, {failed} different or missing{}.",
+        if written > 0 {
+            format!(", {written} written")
+        } else {
+            String::new()
+        }
+    );
+    failed > 0
 }
 
 async fn execute(a: &RunArgs, plan: Plan) -> Result<BatchSummary, String> {

@@ -25,6 +25,10 @@ pub struct Finding {
     pub severity: Severity,
     pub path: String,
     pub message: String,
+    /// The violation kind of a tracking-plan finding (`Datatype-Mismatch`); `None` for the
+    /// Segment Spec's own findings (docs/tracking-plans.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
 }
 
 impl Finding {
@@ -33,6 +37,7 @@ impl Finding {
             severity: Severity::Error,
             path: path.into(),
             message: message.into(),
+            kind: None,
         }
     }
 
@@ -41,6 +46,7 @@ impl Finding {
             severity: Severity::Warning,
             path: path.into(),
             message: message.into(),
+            kind: None,
         }
     }
 

@@ -5,5 +5,6 @@
 mod support;
 
 mod exports;
+mod plan;
 mod run;
 mod translate;

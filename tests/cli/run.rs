@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-fn asset(name: &str) -> String {
+pub(super) fn asset(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("assets")
         .join(name)
@@ -26,15 +26,15 @@ fn bin(home: &Path) -> Command {
     c
 }
 
-fn run(home: &Path, args: &[&str]) -> Output {
+pub(super) fn run(home: &Path, args: &[&str]) -> Output {
     bin(home).args(args).output().expect("run segment-console")
 }
 
-fn text(b: &[u8]) -> String {
+pub(super) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn write(dir: &Path, name: &str, content: &str) -> String {
+pub(super) fn write(dir: &Path, name: &str, content: &str) -> String {
     let p = dir.join(name);
     std::fs::write(&p, content).unwrap();
     p.to_string_lossy().into_owned()
@@ -58,10 +58,10 @@ fn row(stdout: &str, index: usize) -> String {
 
 /// One element of a parsed XML document.
 #[derive(Debug)]
-struct Element {
-    name: String,
-    attrs: BTreeMap<String, String>,
-    depth: usize,
+pub(super) struct Element {
+    pub(super) name: String,
+    pub(super) attrs: BTreeMap<String, String>,
+    pub(super) depth: usize,
 }
 
 fn element(e: &BytesStart, depth: usize) -> Element {
@@ -83,7 +83,7 @@ fn element(e: &BytesStart, depth: usize) -> Element {
 }
 
 /// Every element, in document order; panics on anything that is not well-formed XML.
-fn parse_xml(xml: &str) -> Vec<Element> {
+pub(super) fn parse_xml(xml: &str) -> Vec<Element> {
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut out = Vec::new();
     let mut depth = 0;

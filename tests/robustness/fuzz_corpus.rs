@@ -55,3 +55,8 @@ fn translator_corpora() {
         });
     }
 }
+
+#[test]
+fn plan_reader_corpus() {
+    replay("plan_reader", harness::plan_reader);
+}

@@ -10,4 +10,5 @@ mod event_set_files;
 mod fixtures_agree;
 mod golden;
 mod never_panics;
+mod plans;
 mod validate;

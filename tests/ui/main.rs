@@ -10,6 +10,7 @@ mod compare;
 mod faults;
 mod large;
 mod layout;
+mod plans;
 mod secrets;
 mod sets;
 mod snapshots;

@@ -73,6 +73,8 @@ pub enum PickPurpose {
     SaveAs,
     ExportHar,
     ExportPostman,
+    LoadPlan,
+    DraftPlan,
 }
 
 /// File dialogs behind a seam: the real one uses rfd's portal dialogs off the UI thread; tests
@@ -93,7 +95,14 @@ impl FilePicker for RfdPicker {
                     .add_filter("All files", &["*"]);
                 return pollster_block(d.pick_file()).map(|f| f.path().to_path_buf());
             }
+            PickPurpose::LoadPlan => {
+                let d = dialog
+                    .add_filter("Tracking plans", &["json"])
+                    .add_filter("All files", &["*"]);
+                return pollster_block(d.pick_file()).map(|f| f.path().to_path_buf());
+            }
             PickPurpose::SaveAs => dialog.add_filter("Event set", &["json"]),
+            PickPurpose::DraftPlan => dialog.add_filter("Tracking plan", &["json"]),
             PickPurpose::ExportHar => dialog.add_filter("HAR", &["har"]),
             PickPurpose::ExportPostman => dialog.add_filter("Postman collection", &["json"]),
         };

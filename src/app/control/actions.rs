@@ -187,11 +187,12 @@ impl App {
                 }
             }
             Action::Compare | Action::FanOut | Action::AudienceBuilder => self.tool_action(a),
+            Action::LoadPlan | Action::UnloadPlan | Action::DraftPlan => self.plan_action(a),
             Action::SendAll => self.send_all(ctx),
         }
     }
 
-    fn suggested_name(&self) -> String {
+    pub(crate) fn suggested_name(&self) -> String {
         let n = self.lib.set.name.trim();
         if n.is_empty() {
             "events".into()

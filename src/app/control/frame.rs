@@ -21,6 +21,7 @@ impl App {
         self.persisted.show_secrets.hash(&mut h);
         self.settings.revision().hash(&mut h);
         self.sandbox_base().hash(&mut h);
+        self.plan.revision.hash(&mut h);
         let key = h.finish();
         let (revision, len) = (self.doc.revision(), self.doc.text().len());
         match self.preview.refresh(key, revision, len, Instant::now()) {
@@ -45,11 +46,10 @@ impl App {
             &self.target(&cfg),
             chrono::Utc::now(),
         );
-        self.preview.set(PreviewModel::new(
-            event,
-            outcome,
-            self.persisted.show_secrets,
-        ));
+        let violations = self.plan.check(event);
+        self.preview.set(
+            PreviewModel::new(event, outcome, self.persisted.show_secrets).with_plan(violations),
+        );
     }
 
     pub(crate) fn shortcuts(&mut self, ctx: &egui::Context) {

@@ -126,6 +126,8 @@ impl App {
                 match purpose {
                     PickPurpose::Open => self.open_path(path),
                     PickPurpose::SaveAs => self.save_to(path),
+                    PickPurpose::LoadPlan => self.load_plan(&path),
+                    PickPurpose::DraftPlan => self.draft_plan_to(&path),
                     PickPurpose::ExportHar | PickPurpose::ExportPostman => {
                         let text = match self.work.pending_export.take() {
                             Some(t) => t,

@@ -6,6 +6,7 @@ pub(crate) mod actions;
 pub(crate) mod context;
 pub(crate) mod frame;
 pub(crate) mod messages;
+pub(crate) mod plan;
 pub(crate) mod smoke;
 pub(crate) mod tools;
 pub(crate) mod workflow;

@@ -14,6 +14,7 @@ pub mod history;
 pub mod json_lines;
 pub(crate) mod library;
 pub(crate) mod persisted;
+pub(crate) mod plan;
 pub(crate) mod preview;
 pub(crate) mod send;
 pub(crate) mod tools;

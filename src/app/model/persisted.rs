@@ -21,6 +21,8 @@ pub struct Persisted {
     pub stacked: bool,
     pub recent_files: Vec<PathBuf>,
     pub show_secrets: bool,
+    /// The tracking plan loaded last (File > Load tracking plan…), read again at start.
+    pub plan_path: Option<PathBuf>,
 }
 
 impl Default for Persisted {
@@ -31,6 +33,7 @@ impl Default for Persisted {
             stacked: false,
             recent_files: Vec::new(),
             show_secrets: false,
+            plan_path: None,
         }
     }
 }
@@ -42,5 +45,23 @@ impl Persisted {
         self.recent_files.retain(|p| p != &path);
         self.recent_files.insert(0, path);
         self.recent_files.truncate(MAX_RECENT);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plan_path_is_remembered_and_older_configs_read_without_it() {
+        let p = Persisted {
+            plan_path: Some(PathBuf::from("/plans/plan.json")),
+            ..Persisted::default()
+        };
+        let text = serde_json::to_string(&p).unwrap();
+        let back: Persisted = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.plan_path, p.plan_path);
+        let old: Persisted = serde_json::from_str(r#"{"destination": "skalin"}"#).unwrap();
+        assert_eq!((old.destination.as_str(), old.plan_path), ("skalin", None));
     }
 }

@@ -16,6 +16,9 @@ pub struct PreviewModel {
     pub outcome: Outcome,
     pub source: Vec<Line>,
     pub requests: Vec<RequestView>,
+    /// The event's tracking-plan violations (none without a plan); shown and marked, never
+    /// blocking the send.
+    pub plan: Vec<crate::event::Finding>,
 }
 
 impl PreviewModel {
@@ -35,8 +38,42 @@ impl PreviewModel {
             source: lines(source, "$"),
             outcome,
             requests,
+            plan: Vec::new(),
         }
     }
+
+    /// The model with the event's tracking-plan violations.
+    pub fn with_plan(mut self, plan: Vec<crate::event::Finding>) -> PreviewModel {
+        self.plan = plan;
+        self
+    }
+
+    /// The most severe plan violation to mark on the source line at `path`: one at that path,
+    /// or a required field missing from the object there (it has no line of its own).
+    pub fn plan_mark(&self, path: &str) -> Option<&crate::event::Finding> {
+        if path.is_empty() {
+            return None;
+        }
+        self.plan
+            .iter()
+            .filter(|f| {
+                f.path == path
+                    || (f.kind.as_deref() == Some("Required-Missing")
+                        && parent(&f.path) == Some(path))
+            })
+            .min_by_key(|f| f.severity)
+    }
+}
+
+/// The path of the object holding `path`: `$.properties` for `$.properties.revenue` and for
+/// `$.properties['a b']`.
+fn parent(path: &str) -> Option<&str> {
+    let cut = if path.ends_with("']") {
+        path.rfind("['")?
+    } else {
+        path.rfind(['.', '['])?
+    };
+    path.get(..cut).filter(|p| !p.is_empty())
 }
 
 /// The request as lines with the output paths provenance uses (`url`, `header.X`, `query.k`,
@@ -274,6 +311,40 @@ mod tests {
     }
     use crate::destinations::{Source, Trace};
     use serde_json::json;
+
+    #[test]
+    fn plan_violations_mark_their_line_or_the_object_missing_a_field() {
+        let event = json!({"type": "track", "event": "E", "properties": {"revenue": "1"}});
+        let dest = crate::destinations::find("webhook").expect("webhook");
+        let outcome = crate::destinations::translate(
+            dest,
+            &event,
+            &dest.sandbox_settings(),
+            dest.default_mode(),
+            &crate::destinations::Target::Sandbox {
+                base: "http://127.0.0.1:1".into(),
+            },
+            chrono::Utc::now(),
+        );
+        let mut missing = crate::event::Finding::error("$.properties.currency", "required");
+        missing.kind = Some("Required-Missing".into());
+        let mut mistyped = crate::event::Finding::warning("$.properties.revenue", "number");
+        mistyped.kind = Some("Datatype-Mismatch".into());
+        let m = PreviewModel::new(&event, outcome, false).with_plan(vec![missing, mistyped]);
+        assert_eq!(
+            m.plan_mark("$.properties").map(|f| f.message.as_str()),
+            Some("required")
+        );
+        assert_eq!(
+            m.plan_mark("$.properties.revenue")
+                .map(|f| f.message.as_str()),
+            Some("number")
+        );
+        assert!(m.plan_mark("$.event").is_none());
+        assert_eq!(parent("$.a['b c']"), Some("$.a"));
+        assert_eq!(parent("$.a[3]"), Some("$.a"));
+        assert_eq!(parent("$"), None);
+    }
 
     #[test]
     fn request_lines_carry_output_paths() {

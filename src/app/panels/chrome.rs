@@ -19,7 +19,15 @@ pub fn menu_bar(
         let menus: [(&str, &[Action]); 5] = [
             (
                 "File",
-                &[Action::NewSet, Action::Open, Action::Save, Action::SaveAs],
+                &[
+                    Action::NewSet,
+                    Action::Open,
+                    Action::Save,
+                    Action::SaveAs,
+                    Action::LoadPlan,
+                    Action::UnloadPlan,
+                    Action::DraftPlan,
+                ],
             ),
             (
                 "Event",

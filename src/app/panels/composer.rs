@@ -4,7 +4,7 @@
 use crate::app::command::{Action, Command};
 use crate::app::model::document::{Document, container, form_fields};
 use crate::app::widgets;
-use crate::event::CallType;
+use crate::event::{CallType, Finding, Severity};
 
 /// A value longer than this (as text) is not edited in its row but in the JSON editor: a
 /// one-line text field holding a huge value (an order's thousands of line items) would cost
@@ -25,11 +25,25 @@ pub struct ComposerUi<'a> {
     pub doc: &'a mut Document,
     pub kv: &'a mut KvEditor,
     pub commands: &'a mut Vec<Command>,
+    pub plan: PlanView<'a>,
+}
+
+/// The tracking plan as the composer shows it: its name, why it could not be read, and the
+/// event's violations (they never block a send).
+pub struct PlanView<'a> {
+    pub name: Option<String>,
+    pub error: Option<&'a str>,
+    pub violations: &'a [Finding],
 }
 
 impl ComposerUi<'_> {
     pub fn show(self, ui: &mut egui::Ui) {
-        let ComposerUi { doc, kv, commands } = self;
+        let ComposerUi {
+            doc,
+            kv,
+            commands,
+            plan,
+        } = self;
         ui.horizontal(|ui| {
             let current = doc.call_type();
             let label = current.map_or("(unknown)", |c| c.as_str());
@@ -77,6 +91,7 @@ impl ComposerUi<'_> {
                 commands.push(Command::Run(Action::Redo));
             }
         });
+        plan_section(ui, &plan);
         ui.separator();
         // The form scrolls within a bit over half the height, so that a long list of traits
         // in a short window neither pushes the JSON editor out of sight nor runs under the
@@ -90,6 +105,43 @@ impl ComposerUi<'_> {
         ui.separator();
         raw_editor(ui, doc);
     }
+}
+
+/// One line per violation under a heading naming the plan; nothing without a plan.
+fn plan_section(ui: &mut egui::Ui, plan: &PlanView) {
+    let Some(name) = &plan.name else {
+        return;
+    };
+    let p = crate::app::theme::palette(ui);
+    if let Some(e) = plan.error {
+        ui.colored_label(p.error, format!("Tracking plan {name} not loaded: {e}"));
+        return;
+    }
+    if plan.violations.is_empty() {
+        ui.weak(format!("Tracking plan {name}: no violation"));
+        return;
+    }
+    egui::CollapsingHeader::new(format!(
+        "Tracking plan {name}: {} violation{}",
+        plan.violations.len(),
+        if plan.violations.len() == 1 { "" } else { "s" }
+    ))
+    .id_salt("composer-plan")
+    .default_open(true)
+    .show(ui, |ui| {
+        for f in plan.violations {
+            ui.horizontal_wrapped(|ui| {
+                let color = match f.severity {
+                    Severity::Error => p.error,
+                    Severity::Warning => p.warning,
+                };
+                ui.colored_label(color, f.severity.as_str());
+                ui.strong(f.kind.as_deref().unwrap_or(""));
+                ui.monospace(&f.path);
+                ui.label(&f.message);
+            });
+        }
+    });
 }
 
 fn form(ui: &mut egui::Ui, doc: &mut Document, kv: &mut KvEditor) {

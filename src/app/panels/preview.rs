@@ -77,7 +77,9 @@ pub fn show(
 
 fn findings(ui: &mut egui::Ui, model: &PreviewModel, view: &mut PreviewUi) {
     let p = palette(ui);
-    let findings = &model.outcome.findings;
+    // The tracking plan's violations follow the Segment Spec's, each with its kind.
+    let findings: Vec<&crate::event::Finding> =
+        model.outcome.findings.iter().chain(&model.plan).collect();
     if findings.is_empty() {
         return;
     }
@@ -95,6 +97,11 @@ fn findings(ui: &mut egui::Ui, model: &PreviewModel, view: &mut PreviewUi) {
                                 Severity::Warning => ("warning", p.warning),
                             };
                             ui.colored_label(color, icon);
+                            if let Some(kind) = &f.kind {
+                                ui.strong(kind).on_hover_text(
+                                    "A violation of the tracking plan; it does not block sending",
+                                );
+                            }
                             if ui
                                 .link(&f.path)
                                 .on_hover_text(format!("Show {} in the source", f.path))
@@ -126,9 +133,28 @@ fn source_pane(ui: &mut egui::Ui, model: &PreviewModel, view: &mut PreviewUi, hl
         area.show_rows(ui, row, model.source.len(), |ui, range| {
             for line in &model.source[range] {
                 let lit = hl.source_line(&line.path);
-                if let Some(f) =
-                    line_widget(ui, line, lit, Wrap::No, |p| Focus::Source(p.to_string()))
-                {
+                let mark = model.plan_mark(&line.path);
+                let pointed = match mark {
+                    None => line_widget(ui, line, lit, Wrap::No, |p| Focus::Source(p.to_string())),
+                    Some(f) => {
+                        ui.horizontal(|ui| {
+                            let p = palette(ui);
+                            let color = match f.severity {
+                                Severity::Error => p.error,
+                                Severity::Warning => p.warning,
+                            };
+                            // A mark beside the line, named for screen readers by the violation.
+                            ui.colored_label(color, "!").on_hover_text(format!(
+                                "{}: {}",
+                                f.kind.as_deref().unwrap_or("plan"),
+                                f.message
+                            ));
+                            line_widget(ui, line, lit, Wrap::No, |p| Focus::Source(p.to_string()))
+                        })
+                        .inner
+                    }
+                };
+                if let Some(f) = pointed {
                     apply(view, f);
                 }
             }
