@@ -30,6 +30,9 @@ enum Command {
     Sandbox(cli::sandbox::SandboxArgs),
     /// List, show and export the history the window and `run` keep (read-only).
     History(cli::history::HistoryArgs),
+    /// Stand in for Segment: receive events from an app's own SDK on 127.0.0.1, validate,
+    /// translate, record (and forward) each one.
+    Capture(cli::capture::CaptureArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         Some(Command::Sandbox(a)) => cli::sandbox::run(a),
         Some(Command::Run(a)) => cli::run::run(a),
         Some(Command::History(a)) => cli::history::run(a),
+        Some(Command::Capture(a)) => cli::capture::run(a),
         None => cli::window::run(started),
     }
 }
