@@ -37,9 +37,11 @@ pub fn filter(query: &HashMap<String, String>) -> Result<Filter, String> {
                 })
             }
             "limit" => {
-                f.limit = Some(value.parse::<usize>().map_err(|_| {
-                    format!("limit must be a whole number, not \"{value}\"")
-                })?)
+                f.limit = Some(
+                    value
+                        .parse::<usize>()
+                        .map_err(|_| format!("limit must be a whole number, not \"{value}\""))?,
+                )
             }
             other => {
                 return Err(format!(
@@ -96,8 +98,20 @@ mod tests {
         assert_eq!(f.call_type.as_deref(), Some("track"));
         assert_eq!(f.valid, Some(false));
         assert_eq!(f.limit, Some(5));
-        assert!(filter(&q(&[("valid", "yes")])).unwrap_err().contains("true or false"));
-        assert!(filter(&q(&[("limit", "-1")])).unwrap_err().contains("whole number"));
-        assert!(filter(&q(&[("user", "u")])).unwrap_err().contains("unknown filter"));
+        assert!(
+            filter(&q(&[("valid", "yes")]))
+                .unwrap_err()
+                .contains("true or false")
+        );
+        assert!(
+            filter(&q(&[("limit", "-1")]))
+                .unwrap_err()
+                .contains("whole number")
+        );
+        assert!(
+            filter(&q(&[("user", "u")]))
+                .unwrap_err()
+                .contains("unknown filter")
+        );
     }
 }

@@ -44,7 +44,11 @@ pub fn parse_fault(flag: &str) -> Result<SourceFault, String> {
                 .parse::<u16>()
                 .ok()
                 .filter(|c| (400..=599).contains(c))
-                .ok_or_else(|| bad(&format!("status \"{code}\" is not an error status (400 to 599)")))?;
+                .ok_or_else(|| {
+                    bad(&format!(
+                        "status \"{code}\" is not an error status (400 to 599)"
+                    ))
+                })?;
             SourceFault::Status {
                 code,
                 count: count(rest.first())?,

@@ -59,7 +59,11 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    pub fn new(destinations: Vec<DestinationSetup>, forward: &Forward, transport: Transport) -> Pipeline {
+    pub fn new(
+        destinations: Vec<DestinationSetup>,
+        forward: &Forward,
+        transport: Transport,
+    ) -> Pipeline {
         let destinations = destinations
             .into_iter()
             .map(|d| {
@@ -86,11 +90,19 @@ impl Pipeline {
     }
 
     pub fn destination_ids(&self) -> Vec<&'static str> {
-        self.destinations.iter().map(|(d, _)| d.destination.id()).collect()
+        self.destinations
+            .iter()
+            .map(|(d, _)| d.destination.id())
+            .collect()
     }
 
     /// Validates, translates and (when forwarding is on) sends one event.
-    pub async fn process(&self, incoming: Incoming, arrival: &Arrival<'_>, duplicate: bool) -> Processed {
+    pub async fn process(
+        &self,
+        incoming: Incoming,
+        arrival: &Arrival<'_>,
+        duplicate: bool,
+    ) -> Processed {
         let Incoming {
             mut event,
             dropped,

@@ -334,7 +334,10 @@ mod tests {
         let all = s.events(&Filter::default());
         assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 3]);
         let sum = s.summary();
-        assert_eq!((sum.received, sum.valid, sum.invalid, sum.dropped), (3, 1, 1, 1));
+        assert_eq!(
+            (sum.received, sum.valid, sum.invalid, sum.dropped),
+            (3, 1, 1, 1)
+        );
         assert_eq!(sum.destinations["salesmachine"].delivered, 1);
         assert_eq!(sum.destinations["salesmachine"].failed, 2);
         assert!(!sum.all_ok());
@@ -359,7 +362,10 @@ mod tests {
             limit,
         };
         let seqs = |f: Filter| s.events(&f).iter().map(|e| e.seq).collect::<Vec<_>>();
-        assert_eq!(seqs(f(Some("track"), None, None, None, None)), vec![1, 2, 4]);
+        assert_eq!(
+            seqs(f(Some("track"), None, None, None, None)),
+            vec![1, 2, 4]
+        );
         assert_eq!(seqs(f(None, Some("A"), None, None, None)), vec![1, 4]);
         assert_eq!(seqs(f(None, None, Some("u1"), None, None)), vec![1, 3, 4]);
         assert_eq!(seqs(f(None, None, None, Some(false), None)), vec![3]);
@@ -371,7 +377,10 @@ mod tests {
         let mut s = Store::new(10);
         assert!(!s.seen_before("wk1", "m1"));
         assert!(s.seen_before("wk1", "m1"));
-        assert!(!s.seen_before("wk2", "m1"), "another source may reuse an id");
+        assert!(
+            !s.seen_before("wk2", "m1"),
+            "another source may reuse an id"
+        );
         s.forget(&[("wk1".into(), "m1".into())]);
         assert!(!s.seen_before("wk1", "m1"));
     }

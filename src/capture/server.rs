@@ -64,8 +64,9 @@ impl Capture {
             source,
         })?;
         let transport = Transport::new().map_err(|e| CaptureError::Transport(e.to_string()))?;
-        let (writer, _thread) = Writer::start(config.history)
-            .map_err(|e| CaptureError::Transport(format!("cannot start the history writer: {e}")))?;
+        let (writer, _thread) = Writer::start(config.history).map_err(|e| {
+            CaptureError::Transport(format!("cannot start the history writer: {e}"))
+        })?;
         let mut book = FaultBook::default();
         for f in config.faults {
             book.set(f);
@@ -256,7 +257,10 @@ async fn settings(State(s): State<SharedRef>, Path(key): Path<String>) -> Respon
         return refuse(
             &s,
             StatusCode::UNAUTHORIZED,
-            format!("write key {} is not one this capture accepts", mask_key(&key)),
+            format!(
+                "write key {} is not one this capture accepts",
+                mask_key(&key)
+            ),
         );
     }
     reply(
@@ -332,10 +336,18 @@ async fn ingest(
     let raw = match read_body(body, MAX_REQUEST_BYTES).await {
         Ok(b) => b,
         Err(BodyError::TooLarge) => {
-            return refuse(&s, StatusCode::BAD_REQUEST, wire::WireError::TooLarge(None).to_string());
+            return refuse(
+                &s,
+                StatusCode::BAD_REQUEST,
+                wire::WireError::TooLarge(None).to_string(),
+            );
         }
         Err(BodyError::Broken(e)) => {
-            return refuse(&s, StatusCode::BAD_REQUEST, format!("the body could not be read: {e}"));
+            return refuse(
+                &s,
+                StatusCode::BAD_REQUEST,
+                format!("the body could not be read: {e}"),
+            );
         }
     };
     let decoded = match wire::decode(&raw, header_text(&headers, "content-encoding")) {
@@ -356,7 +368,10 @@ async fn ingest(
         let shown = if write_key.is_empty() {
             "no write key (send it as Basic auth or in the body's writeKey)".to_string()
         } else {
-            format!("write key {} is not one this capture accepts", mask_key(&write_key))
+            format!(
+                "write key {} is not one this capture accepts",
+                mask_key(&write_key)
+            )
         };
         return refuse(&s, StatusCode::UNAUTHORIZED, shown);
     }

@@ -111,7 +111,8 @@ pub struct Posted {
 pub fn read(endpoint: Endpoint, body: &[u8], now: DateTime<Utc>) -> Result<Posted, WireError> {
     let text = crate::json::text::utf8(body).map_err(|e| WireError::Json(e.to_string()))?;
     // A batch wraps events in two levels; events themselves are held to the usual depth.
-    let doc = parse_within(text, MAX_EVENT_DEPTH + 2).map_err(|e| WireError::Json(e.to_string()))?;
+    let doc =
+        parse_within(text, MAX_EVENT_DEPTH + 2).map_err(|e| WireError::Json(e.to_string()))?;
     let received = now.to_rfc3339_opts(SecondsFormat::Millis, true);
     match endpoint {
         Endpoint::One(call) => {
@@ -151,9 +152,7 @@ pub fn read(endpoint: Endpoint, body: &[u8], now: DateTime<Utc>) -> Result<Poste
                     )));
                 }
                 None => {
-                    return Err(WireError::Shape(
-                        "a batch needs \"batch\": [events]".into(),
-                    ));
+                    return Err(WireError::Shape("a batch needs \"batch\": [events]".into()));
                 }
             };
             let batch_key = take_key(&mut outer);
@@ -177,8 +176,7 @@ pub fn read(endpoint: Endpoint, body: &[u8], now: DateTime<Utc>) -> Result<Poste
                     0
                 };
                 let write_key = take_key(&mut obj);
-                for (key, batch_value) in [("context", &context), ("integrations", &integrations)]
-                {
+                for (key, batch_value) in [("context", &context), ("integrations", &integrations)] {
                     if let Some(b) = batch_value {
                         let own = obj.remove(key);
                         obj.insert(key.into(), merged_under(b, own));
@@ -305,12 +303,18 @@ mod tests {
             a["context"],
             json!({"library": {"name": "own", "version": "2.4.0"}, "locale": "fr", "ip": "1.2.3.4"})
         );
-        assert_eq!(a["integrations"], json!({"All": true, "Salesmachine": false}));
+        assert_eq!(
+            a["integrations"],
+            json!({"All": true, "Salesmachine": false})
+        );
         assert_eq!(a["sentAt"], "2026-05-06T09:59:59Z");
         assert_eq!(a["receivedAt"], "2026-05-06T10:00:00.000Z");
         let b = &p.events[1].event;
         assert_eq!(b["context"]["library"]["name"], "analytics-python");
-        assert_eq!(b["sentAt"], "2026-05-06T09:00:00Z", "the event's own sentAt stays");
+        assert_eq!(
+            b["sentAt"], "2026-05-06T09:00:00Z",
+            "the event's own sentAt stays"
+        );
         assert!(p.events.iter().all(|e| e.dropped.is_none()));
         assert!(!body.to_string().is_empty());
         assert!(a.get("writeKey").is_none());
@@ -334,15 +338,24 @@ mod tests {
     fn oversize_events_and_events_past_2500_are_dropped_with_their_reason() {
         let big = "x".repeat(MAX_EVENT_BYTES);
         let mut batch = vec![json!({"type": "track", "event": "Big", "properties": {"p": big}})];
-        batch.extend((0..MAX_BATCH_EVENTS).map(|i| json!({"type": "track", "event": format!("E{i}")})));
+        batch.extend(
+            (0..MAX_BATCH_EVENTS).map(|i| json!({"type": "track", "event": format!("E{i}")})),
+        );
         let body = json!({ "batch": batch });
         let p = read(Endpoint::Batch, body.to_string().as_bytes(), now()).unwrap();
         assert_eq!(p.events.len(), MAX_BATCH_EVENTS + 1);
         let big_reason = p.events[0].dropped.as_deref().unwrap();
         assert!(big_reason.contains("over 32 KB"), "{big_reason}");
-        assert!(p.events[1..MAX_BATCH_EVENTS].iter().all(|e| e.dropped.is_none()));
+        assert!(
+            p.events[1..MAX_BATCH_EVENTS]
+                .iter()
+                .all(|e| e.dropped.is_none())
+        );
         let last = p.events[MAX_BATCH_EVENTS].dropped.as_deref().unwrap();
-        assert!(last.contains("event 2501") && last.contains("2500"), "{last}");
+        assert!(
+            last.contains("event 2501") && last.contains("2500"),
+            "{last}"
+        );
     }
 
     #[test]
@@ -351,7 +364,10 @@ mod tests {
         assert!(matches!(e, WireError::Json(_)), "{e}");
         assert!(e.to_string().contains("line 1"), "{e}");
         let e = read(Endpoint::Batch, b"{\"batch\": 3}", now()).unwrap_err();
-        assert_eq!(e.to_string(), "\"batch\" must be an array of events, not a number");
+        assert_eq!(
+            e.to_string(),
+            "\"batch\" must be an array of events, not a number"
+        );
         let e = read(Endpoint::One(CallType::Track), b"[1]", now()).unwrap_err();
         assert!(e.to_string().contains("an array"), "{e}");
     }
@@ -372,8 +388,14 @@ mod tests {
         let bomb = gz(&vec![b' '; 600 * 1024]);
         assert!(bomb.len() < 10_000);
         assert_eq!(decode(&bomb, Some("gzip")), Err(WireError::TooLarge(None)));
-        assert!(matches!(decode(b"not gzip", Some("gzip")), Err(WireError::Encoding(_))));
-        assert!(matches!(decode(body, Some("br")), Err(WireError::Encoding(_))));
+        assert!(matches!(
+            decode(b"not gzip", Some("gzip")),
+            Err(WireError::Encoding(_))
+        ));
+        assert!(matches!(
+            decode(body, Some("br")),
+            Err(WireError::Encoding(_))
+        ));
         assert_eq!(
             decode(&vec![b' '; MAX_REQUEST_BYTES + 1], None),
             Err(WireError::TooLarge(Some(MAX_REQUEST_BYTES + 1)))

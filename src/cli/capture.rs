@@ -27,13 +27,15 @@ use std::time::{Duration, Instant};
 const NAME: &str = "segment-console capture";
 
 #[derive(Args)]
-#[command(after_help = "Point an SDK at the printed URL (docs/capture.md has the snippets): \
+#[command(
+    after_help = "Point an SDK at the printed URL (docs/capture.md has the snippets): \
     Python `Client(KEY, host=URL)`, Node `new Analytics({writeKey, host: URL, path: '/v1/batch'})`, \
     analytics.js `cdnURL: URL`. Tests read /_capture/events and /_capture/summary. Exit status: 0 \
     when every captured event was valid and every forwarded request succeeded; 1 otherwise (an \
     invalid or dropped event, a refused request, a failed forward); 2 when capture could not \
     start. Every event is recorded in the history of the data folder (SEGMENT_CONSOLE_HOME \
-    overrides it).")]
+    overrides it)."
+)]
 pub struct CaptureArgs {
     /// Port on 127.0.0.1; 0 picks any free port.
     #[arg(long, default_value_t = capture::DEFAULT_PORT)]
@@ -255,7 +257,7 @@ async fn serve(a: CaptureArgs, plan: Plan) -> ExitCode {
                 Some(e) => on_event(&e),
                 None => break "the server stopped",
             },
-            _ = signals.wait() => break "stopped",
+            _ = signals.wait() => break "stopped by Ctrl+C or SIGTERM",
             _ = tick.tick() => {
                 if let Some(limit) = idle_limit && handle.idle_for() >= limit {
                     break "idle";
@@ -298,7 +300,10 @@ async fn serve(a: CaptureArgs, plan: Plan) -> ExitCode {
             chrono::Utc::now(),
         );
         if let Err(e) = segment_console::files::atomic::write_atomic(path, xml.as_bytes()) {
-            eprintln!("{NAME}: cannot write the JUnit report {}: {e}", path.display());
+            eprintln!(
+                "{NAME}: cannot write the JUnit report {}: {e}",
+                path.display()
+            );
             ok = false;
         }
     }
@@ -395,7 +400,11 @@ fn junit_result(e: &CapturedEvent) -> EventResult {
             .join(", ")
     };
     r.history_id = e.destinations.first().and_then(|d| d.history_id);
-    r.attempts = e.destinations.iter().filter(|d| d.forwarded.is_some()).count();
+    r.attempts = e
+        .destinations
+        .iter()
+        .filter(|d| d.forwarded.is_some())
+        .count();
     if let Some(why) = &e.dropped {
         r.verdict = Verdict::Rejected;
         r.error = Some(format!("dropped: {why}"));

@@ -83,14 +83,20 @@ fn check_events(list: &[Value], library: &str, version: &str) {
         assert_eq!(e["library"]["name"], library, "{call}: {e:#}");
         assert_eq!(e["library"]["version"], version, "{call}");
         assert_eq!(e["event"]["context"]["library"]["name"], library, "{call}");
-        assert_eq!(e["event"]["context"]["app"]["name"], "capture-test", "{call}");
+        assert_eq!(
+            e["event"]["context"]["app"]["name"], "capture-test",
+            "{call}"
+        );
         assert_eq!(e["userId"], "ada", "{call}");
         assert!(e["sentAt"].is_string(), "{call}: the SDK's sentAt is kept");
         assert!(e["event"]["receivedAt"].is_string(), "{call}");
         assert_eq!(e["valid"], true, "{call}: {:#}", e["findings"]);
         assert_eq!(e["duplicate"], false, "{call}");
         assert!(e["writeKey"].as_str().unwrap().ends_with("0001"), "{call}");
-        assert!(!e.to_string().contains(WRITE_KEY), "{call}: the key is masked");
+        assert!(
+            !e.to_string().contains(WRITE_KEY),
+            "{call}: the key is masked"
+        );
         let sm = &e["destinations"][0];
         assert_eq!(sm["id"], "salesmachine", "{call}");
         assert!(sm["historyId"].as_i64().is_some_and(|id| id > 0), "{call}");
@@ -185,11 +191,10 @@ async fn the_node_sdk_is_captured_and_forwarded_to_the_sandbox() {
     .await;
     let url = cap.url();
     let dir_text = dir.to_string_lossy().into_owned();
-    let out = tokio::task::spawn_blocking(move || {
-        run_node(NODE_SCRIPT, &[&dir_text, &url, WRITE_KEY])
-    })
-    .await
-    .unwrap();
+    let out =
+        tokio::task::spawn_blocking(move || run_node(NODE_SCRIPT, &[&dir_text, &url, WRITE_KEY]))
+            .await
+            .unwrap();
     assert_eq!(out["errors"], json!([]), "the SDK reported errors");
     let list = events(&cap.url(), "").await;
     assert_eq!(list.len(), 6, "{list:#?}");
@@ -206,19 +211,31 @@ async fn the_node_sdk_is_captured_and_forwarded_to_the_sandbox() {
     let state = sb.state();
     let contact = &state["salesmachine"]["contacts"]["ada"]["params"];
     assert_eq!(contact["email"], "ada@example.com", "{state:#}");
-    assert_eq!(state["salesmachine"]["accounts"]["acme"]["params"]["name"], "Acme Inc");
+    assert_eq!(
+        state["salesmachine"]["accounts"]["acme"]["params"]["name"],
+        "Acme Inc"
+    );
     let sum = summary(&cap.url()).await;
-    assert_eq!(sum["destinations"]["salesmachine"]["delivered"], 5, "{sum:#}");
+    assert_eq!(
+        sum["destinations"]["salesmachine"]["delivered"], 5,
+        "{sum:#}"
+    );
     assert_eq!(sum["destinations"]["salesmachine"]["requests"], 5);
     assert_eq!(sum["destinations"]["salesmachine"]["failed"], 0);
     // The history holds the partner's replies.
     let stored = entries(&cap.history_path);
     let identify = stored.iter().find(|e| e.call_type == "identify").unwrap();
     // A new contact: Salesmachine answers 201 Created.
-    assert_eq!(identify.exchanges[0].last().and_then(|a| a.status), Some(201));
+    assert_eq!(
+        identify.exchanges[0].last().and_then(|a| a.status),
+        Some(201)
+    );
     // Filters narrow the list the way a test would ask.
     assert_eq!(events(&cap.url(), "?type=track&userId=ada").await.len(), 1);
-    assert_eq!(events(&cap.url(), "?event=Report%20Exported").await.len(), 1);
+    assert_eq!(
+        events(&cap.url(), "?event=Report%20Exported").await.len(),
+        1
+    );
     assert_eq!(events(&cap.url(), "?valid=false").await.len(), 0);
     assert_eq!(events(&cap.url(), "?limit=2").await.len(), 2);
 }

@@ -23,12 +23,7 @@ fn track(id: &str, user: &str) -> Value {
 }
 
 async fn post(url: &str, body: &Value) -> (u16, Value) {
-    let res = client()
-        .post(url)
-        .json(body)
-        .send()
-        .await
-        .expect("a reply");
+    let res = client().post(url).json(body).send().await.expect("a reply");
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
 }
@@ -47,7 +42,9 @@ async fn analytics_js_wire_settings_preflight_and_text_plain() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(
-        res.headers()["access-control-allow-origin"].to_str().unwrap(),
+        res.headers()["access-control-allow-origin"]
+            .to_str()
+            .unwrap(),
         "*"
     );
     let settings: Value = res.json().await.unwrap();
@@ -66,7 +63,10 @@ async fn analytics_js_wire_settings_preflight_and_text_plain() {
         .request(reqwest::Method::OPTIONS, format!("{base}/v1/t"))
         .header("Origin", "http://localhost:3000")
         .header("Access-Control-Request-Method", "POST")
-        .header("Access-Control-Request-Headers", "content-type,authorization")
+        .header(
+            "Access-Control-Request-Headers",
+            "content-type,authorization",
+        )
         .send()
         .await
         .unwrap();
@@ -102,7 +102,9 @@ async fn analytics_js_wire_settings_preflight_and_text_plain() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(
-        res.headers()["access-control-allow-origin"].to_str().unwrap(),
+        res.headers()["access-control-allow-origin"]
+            .to_str()
+            .unwrap(),
         "*"
     );
     assert_eq!(res.json::<Value>().await.unwrap(), json!({"success": true}));
@@ -132,13 +134,19 @@ async fn segments_limits_and_replies() {
     assert_eq!(res.status().as_u16(), 400);
     let said: Value = res.json().await.unwrap();
     assert_eq!(said["success"], false);
-    assert!(said["message"].as_str().unwrap().contains("not valid JSON"), "{said}");
+    assert!(
+        said["message"].as_str().unwrap().contains("not valid JSON"),
+        "{said}"
+    );
     // Over 500 KB: 400.
     let huge = json!({"batch": [{"type": "track", "event": "X", "userId": "u",
                       "properties": {"blob": "y".repeat(510 * 1024)}}]});
     let (status, said) = post(&format!("{base}/v1/batch"), &huge).await;
     assert_eq!(status, 400);
-    assert!(said["message"].as_str().unwrap().contains("500 KB"), "{said}");
+    assert!(
+        said["message"].as_str().unwrap().contains("500 KB"),
+        "{said}"
+    );
     // 2,501 events, one of them over 32 KB: 200, and the two Segment would drop are recorded.
     let mut batch: Vec<Value> = (0..2500).map(|i| track(&format!("m{i}"), "u")).collect();
     batch[7]["properties"]["blob"] = json!("z".repeat(33 * 1024));
@@ -156,7 +164,12 @@ async fn segments_limits_and_replies() {
         .filter(|e| !e["dropped"].is_null())
         .collect();
     assert_eq!(dropped.len(), 2);
-    assert!(dropped[0]["dropped"].as_str().unwrap().contains("over 32 KB"));
+    assert!(
+        dropped[0]["dropped"]
+            .as_str()
+            .unwrap()
+            .contains("over 32 KB")
+    );
     assert!(dropped[1]["dropped"].as_str().unwrap().contains("2500"));
     assert_eq!(dropped[1]["event"]["messageId"], "m-last");
     assert_eq!(dropped[0]["valid"], false);
@@ -195,7 +208,11 @@ async fn duplicate_message_ids_are_flagged_per_source() {
     assert!(stored[1].captured.as_ref().unwrap().duplicate);
     // After a reset the ids are forgotten, and the list and totals start again (the history
     // keeps everything).
-    let res = c.post(format!("{base}/_capture/reset")).send().await.unwrap();
+    let res = c
+        .post(format!("{base}/_capture/reset"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 200);
     assert!(events(&base, "").await.is_empty());
     assert_eq!(summary(&base).await["received"], 0);
@@ -269,7 +286,10 @@ async fn gzip_bodies_are_read_and_broken_ones_refused() {
     assert_eq!(res.status().as_u16(), 200);
     let list = events(&base, "").await;
     assert_eq!(list.len(), 2);
-    assert_eq!(list[1]["library"]["name"], "gz-test", "batch context merged");
+    assert_eq!(
+        list[1]["library"]["name"], "gz-test",
+        "batch context merged"
+    );
     let res = c
         .post(format!("{base}/v1/batch"))
         .header("Content-Encoding", "gzip")
@@ -316,7 +336,10 @@ async fn source_faults_answer_before_anything_is_recorded() {
     assert_eq!(status, 503);
     cap.handle.set_fault(SourceFault::Drop { count: 1 });
     let dropped = c.post(format!("{base}/v1/batch")).json(&batch).send().await;
-    assert!(dropped.is_err(), "the connection closes without a reply: {dropped:?}");
+    assert!(
+        dropped.is_err(),
+        "the connection closes without a reply: {dropped:?}"
+    );
     cap.handle
         .set_fault(SourceFault::Latency(Duration::from_millis(300)));
     let t0 = Instant::now();

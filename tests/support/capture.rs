@@ -145,7 +145,12 @@ pub fn run_node(script: &str, args: &[&str]) -> Value {
         "node failed ({}); stdout:\n{stdout}\nstderr:\n{stderr}",
         out.status
     );
-    let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-    serde_json::from_str(last)
-        .unwrap_or_else(|e| panic!("node's last line is not JSON ({e}); stdout:\n{stdout}\nstderr:\n{stderr}"))
+    let last = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    serde_json::from_str(last).unwrap_or_else(|e| {
+        panic!("node's last line is not JSON ({e}); stdout:\n{stdout}\nstderr:\n{stderr}")
+    })
 }
