@@ -1,24 +1,18 @@
 //! The HTTP API for tests, in the style of Snowplow Micro (docs/capture.md):
 //! `GET /_capture/events` (oldest first; filters `type`, `event`, `userId`, `valid`, `limit`),
-//! `GET /_capture/summary`, `POST /_capture/reset`.
+//! `GET /_capture/summary`, `POST /_capture/reset`. The server routes them here.
 
-use super::record::Filter;
-use super::server::{Shared, reply};
+use super::record::{Filter, Store};
 use crate::sandbox::lock;
-use axum::Router;
-use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
-use axum::routing::{get, post};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::Mutex;
 
-pub(super) fn routes() -> Router<Arc<Shared>> {
-    Router::new()
-        .route("/_capture/events", get(events))
-        .route("/_capture/summary", get(summary))
-        .route("/_capture/reset", post(reset))
+/// A JSON reply; also the shape of every reply of the source paths.
+pub fn reply(code: StatusCode, body: Value) -> Response {
+    (code, axum::Json(body)).into_response()
 }
 
 /// The query as a filter, or what is wrong with it.
@@ -53,15 +47,13 @@ pub fn filter(query: &HashMap<String, String>) -> Result<Filter, String> {
     Ok(f)
 }
 
-async fn events(
-    State(s): State<Arc<Shared>>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let f = match filter(&query) {
+/// `GET /_capture/events`: the kept events that match, oldest first.
+pub fn events(store: &Mutex<Store>, query: &HashMap<String, String>) -> Response {
+    let f = match filter(query) {
         Ok(f) => f,
         Err(e) => return reply(StatusCode::BAD_REQUEST, json!({"error": e})),
     };
-    let found = lock(&s.store).events(&f);
+    let found = lock(store).events(&f);
     let list: Vec<Value> = found
         .iter()
         .map(|e| serde_json::to_value(&**e).unwrap_or(Value::Null))
@@ -69,16 +61,18 @@ async fn events(
     reply(StatusCode::OK, Value::Array(list))
 }
 
-async fn summary(State(s): State<Arc<Shared>>) -> Response {
-    let sum = lock(&s.store).summary();
+/// `GET /_capture/summary`.
+pub fn summary(store: &Mutex<Store>) -> Response {
+    let sum = lock(store).summary();
     reply(
         StatusCode::OK,
         serde_json::to_value(&sum).unwrap_or(Value::Null),
     )
 }
 
-async fn reset(State(s): State<Arc<Shared>>) -> Response {
-    lock(&s.store).reset();
+/// `POST /_capture/reset`.
+pub fn reset(store: &Mutex<Store>) -> Response {
+    lock(store).reset();
     reply(StatusCode::OK, json!({"reset": true}))
 }
 

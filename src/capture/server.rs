@@ -2,22 +2,24 @@
 //! CORS for browsers, the source faults, and the order that makes a 200 safe: read, validate,
 //! translate, forward, commit, and only then answer.
 
+use super::api::{self, reply};
 use super::faults::{Action, FaultBook};
 use super::pipeline::{Arrival, Pipeline, Processed, mask_key};
 use super::record::{CapturedEvent, Filter, Store, Summary};
 use super::wire::{self, MAX_REQUEST_BYTES};
 use super::writer::Writer;
-use super::{CaptureConfig, CaptureError, SourceFault, Tap, api};
+use super::{CaptureConfig, CaptureError, SourceFault, Tap};
 use crate::sandbox::conn::{Conn, CuttableListener};
 use crate::sandbox::{BasicAuth, BodyError, basic_auth, header_text, lock, read_body, same_secret};
 use crate::transport::Transport;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,12 +30,12 @@ use tokio::task::JoinHandle;
 /// How long a shutdown waits for requests in flight before it abandons them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-pub(super) struct Shared {
+struct Shared {
     addr: SocketAddr,
     write_keys: Vec<String>,
     pipeline: Pipeline,
     writer: Writer,
-    pub(super) store: Mutex<Store>,
+    store: Mutex<Store>,
     faults: Mutex<FaultBook>,
     events: broadcast::Sender<Arc<CapturedEvent>>,
     tap: Option<Tap>,
@@ -221,14 +223,25 @@ fn router(shared: SharedRef) -> Router {
     Router::new()
         .route("/v1/projects/{key}/settings", get(settings))
         .route("/v1/{name}", post(ingest))
-        .merge(api::routes())
+        .route(
+            "/_capture/events",
+            get(
+                |State(s): State<SharedRef>, Query(q): Query<HashMap<String, String>>| async move {
+                    api::events(&s.store, &q)
+                },
+            ),
+        )
+        .route(
+            "/_capture/summary",
+            get(|State(s): State<SharedRef>| async move { api::summary(&s.store) }),
+        )
+        .route(
+            "/_capture/reset",
+            post(|State(s): State<SharedRef>| async move { api::reset(&s.store) }),
+        )
         .fallback(not_found)
         .layer(cors)
         .with_state(shared)
-}
-
-pub(super) fn reply(code: StatusCode, body: Value) -> Response {
-    (code, axum::Json(body)).into_response()
 }
 
 fn refuse(s: &Shared, code: StatusCode, message: String) -> Response {
