@@ -84,6 +84,8 @@ pub struct App {
     smoke: Option<background::smoke::Smoke>,
     pub work: model::workflow::Workflow,
     pub tools: model::tools::Tools,
+    /// Capture: the switch's form, the Live pane, the running server.
+    pub live: model::capture::LiveSession,
 }
 
 impl App {
@@ -125,6 +127,7 @@ impl App {
             smoke: opts.smoke,
             work: model::workflow::Workflow::new(&opts.dirs.autosave_dir()),
             tools: Default::default(),
+            live: Default::default(),
         };
         if let Some(p) = problems.into_iter().chain(store_problem).next() {
             app.set_status(p, true);
@@ -145,6 +148,7 @@ impl eframe::App for App {
         self.refresh_preview(ctx);
         self.refresh_tools(ctx);
         self.smoke_step(ctx);
+        self.poll_capture(ctx);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -157,6 +161,7 @@ impl eframe::App for App {
                 &mut self.commands,
             )
         });
+        egui::Panel::top("capture").show(ui, |ui| self.capture_bar(ui));
         egui::Panel::top("destination").show(ui, |ui| {
             let dest = self.destination();
             let mut cfg = self.config();
@@ -189,6 +194,13 @@ impl eframe::App for App {
                 let wanted = history_panel::show(ui, &mut self.history, &mut self.commands);
                 self.fetch_history_pages(wanted);
             });
+        if self.live.running.is_some() {
+            egui::Panel::bottom("live")
+                .resizable(true)
+                .default_size(260.0)
+                .min_size(160.0)
+                .show(ui, |ui| self.live_pane(ui));
+        }
         egui::Panel::left("library")
             .resizable(true)
             .default_size(230.0)
