@@ -135,6 +135,8 @@ pub enum CaptureError {
     },
     #[error("cannot start the HTTP client that forwards events: {0}")]
     Transport(String),
+    #[error("cannot start the history's writer thread: {0}")]
+    Thread(std::io::Error),
 }
 
 impl CaptureError {
