@@ -66,9 +66,8 @@ impl Capture {
             source,
         })?;
         let transport = Transport::new().map_err(|e| CaptureError::Transport(e.to_string()))?;
-        let (writer, _thread) = Writer::start(config.history).map_err(|e| {
-            CaptureError::Transport(format!("cannot start the history writer: {e}"))
-        })?;
+        // The writer's thread ends by itself once the server (the last `Writer`) is gone.
+        let (writer, _thread) = Writer::start(config.history).map_err(CaptureError::Thread)?;
         let mut book = FaultBook::default();
         for f in config.faults {
             book.set(f);
