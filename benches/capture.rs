@@ -11,13 +11,21 @@
 //! - a sustained run of 1,000,000 events (4 clients x 2,500 batches) into one history, with the
 //!   process's resident memory at the start, the middle and the end: memory must stay flat
 //!   (the middle and the end within 10% + 16 MB of each other).
+//! - the window's frames while 2,000 events/s arrive: the real `App` at 1400x900 with a capture
+//!   started from its switch and its Live pane open, driven through the calls eframe makes on a
+//!   bare `egui::Context` (AccessKit off), a frame every 16 ms for 5 s while a client posts 20
+//!   batches of 100 a second; the UI thread's CPU per frame (logic, ui, tessellation), target
+//!   under 16 ms at the 95th percentile.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use criterion::{Criterion, Throughput};
+use segment_console::app::background::services::{FilePicker, PickPurpose};
+use segment_console::app::{App, AppOptions};
 use segment_console::capture::{Capture, CaptureConfig, CaptureHandle, DestinationSetup};
 use segment_console::destinations;
+use segment_console::files::paths::DataDirs;
 use segment_console::history::History;
 use serde_json::Value;
 use std::sync::Arc;
@@ -144,6 +152,117 @@ fn post_all(
     t.elapsed()
 }
 
+struct NoFiles;
+
+impl FilePicker for NoFiles {
+    fn pick(&self, _purpose: PickPurpose, _suggested: &str) -> Option<std::path::PathBuf> {
+        None
+    }
+}
+
+/// The window's frames while `rate` events a second arrive for `secs` seconds: the CPU
+/// milliseconds of each frame, and the events the Live pane counted.
+fn window_frames(rate: usize, secs: u64) -> (Vec<f64>, u64) {
+    let home = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("bench setup: {e}"),
+    };
+    let rt = match segment_console::app::background::services::runtime() {
+        Ok(rt) => rt,
+        Err(e) => panic!("bench setup: no runtime: {e}"),
+    };
+    let ctx = egui::Context::default();
+    let cc = eframe::CreationContext::_new_kittest(ctx.clone());
+    let mut app = App::new(
+        &cc,
+        AppOptions {
+            dirs: DataDirs::in_folder(home.path()),
+            runtime: rt,
+            picker: Arc::new(NoFiles),
+            smoke: None,
+        },
+    );
+    let mut frame = eframe::Frame::_new_kittest();
+    let started = Instant::now();
+    let mut run = |app: &mut App| -> f64 {
+        let input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                egui::vec2(1400.0, 900.0),
+            )),
+            time: Some(started.elapsed().as_secs_f64()),
+            predicted_dt: 1.0 / 60.0,
+            focused: true,
+            ..Default::default()
+        };
+        let c0 = support::bench::thread_cpu();
+        let mut out = ctx.run_ui(input, |ui| {
+            eframe::App::logic(app, ui.ctx(), &mut frame);
+            eframe::App::ui(app, ui, &mut frame);
+        });
+        out.textures_delta.clear();
+        std::hint::black_box(ctx.tessellate(out.shapes, out.pixels_per_point));
+        (support::bench::thread_cpu() - c0).as_secs_f64() * 1e3
+    };
+    app.live.form.port = "0".into();
+    app.start_capture();
+    let Some(url) = app.live.base_url() else {
+        panic!(
+            "bench setup: the window's capture did not start: {:?}",
+            app.live.form.error
+        );
+    };
+    for _ in 0..10 {
+        run(&mut app);
+    }
+    // The client: `rate / 100` batches a second, evenly spaced, on a thread of its own.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let client = {
+        let stop = stop.clone();
+        let tour = support::tour();
+        std::thread::spawn(move || {
+            let rt = runtime("window-client");
+            rt.block_on(async move {
+                let http = match reqwest::Client::builder().no_proxy().build() {
+                    Ok(c) => c,
+                    Err(e) => panic!("bench setup: {e}"),
+                };
+                let every = Duration::from_secs_f64(BATCH as f64 / rate as f64);
+                let mut tick = tokio::time::interval(every);
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    tick.tick().await;
+                    let events: Vec<Value> = (i..i + BATCH)
+                        .map(|n| support::bench::varied_event(&tour, n))
+                        .collect();
+                    i += BATCH;
+                    let body = serde_json::json!({"batch": events}).to_string();
+                    let _ = http
+                        .post(format!("{url}/v1/batch"))
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .await;
+                }
+            })
+        })
+    };
+    let mut frames = Vec::new();
+    let t = Instant::now();
+    let mut next = Instant::now();
+    while t.elapsed() < Duration::from_secs(secs) {
+        frames.push(run(&mut app));
+        next += Duration::from_millis(16);
+        if let Some(wait) = next.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = client.join();
+    let counted = app.live.pane.counts().events;
+    (frames, counted)
+}
+
 fn main() {
     let test = support::bench::test_mode();
     let server = runtime("capture-server");
@@ -202,9 +321,15 @@ fn main() {
     assert_eq!(sum.received, total as u64);
     assert_eq!(sum.duplicates, 0);
     server.block_on(handle.shutdown());
+
+    // 3. The window's frames while 2,000 events a second arrive.
+    let (mut frames, counted) = window_frames(2_000, if test { 1 } else { 5 });
     if test {
         return;
     }
+    let p50 = support::bench::median(&mut frames);
+    let p95 = support::bench::percentile(&mut frames, 0.95);
+    let max = frames.iter().copied().fold(0.0, f64::max);
     let sustained = total as f64 / took.as_secs_f64();
     println!(
         "\nSUMMARY capture: {CLIENTS} clients x batches of {BATCH}, salesmachine, committed before each 200; first run of {n}: {:.0} events/s",
@@ -226,5 +351,10 @@ fn main() {
         "SUMMARY capture sustained: {total} events in {:.1} s ({sustained:.0} events/s); RSS start {rss_start:.0} MB, middle {rss_middle:.0} MB, end {rss_end:.0} MB; memory flat ({})",
         took.as_secs_f64(),
         if flat { "met" } else { "MISSED" }
+    );
+    println!(
+        "SUMMARY capture window: {} frames while 2000 events/s arrived ({counted} shown in the Live pane): CPU per frame median {p50:.2} ms, p95 {p95:.2} ms, max {max:.2} ms; target p95 < 16 ms ({})",
+        frames.len(),
+        if p95 < 16.0 { "met" } else { "MISSED" }
     );
 }

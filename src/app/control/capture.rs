@@ -64,7 +64,9 @@ impl App {
         }
     }
 
-    fn start_capture(&mut self) {
+    /// Starts a capture from the switch's form (public for the benches, which drive it without a
+    /// pointer).
+    pub fn start_capture(&mut self) {
         self.live.form.error = None;
         let port = match self.live.form.port() {
             Ok(p) => p,
