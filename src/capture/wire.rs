@@ -122,7 +122,7 @@ pub fn read(endpoint: Endpoint, body: &[u8], now: DateTime<Utc>) -> Result<Poste
                     crate::event::model::kind_of(&doc)
                 )));
             };
-            let size = Value::Object(obj.clone()).to_string().len();
+            let size = json_size(&obj);
             let write_key = take_key(&mut obj);
             obj.entry("type")
                 .or_insert_with(|| Value::String(call.as_str().into()));
@@ -171,7 +171,7 @@ pub fn read(endpoint: Endpoint, body: &[u8], now: DateTime<Utc>) -> Result<Poste
                     continue;
                 };
                 let size = if i < MAX_BATCH_EVENTS {
-                    Value::Object(obj.clone()).to_string().len()
+                    json_size(&obj)
                 } else {
                     0
                 };
@@ -208,6 +208,24 @@ pub fn read(endpoint: Endpoint, body: &[u8], now: DateTime<Utc>) -> Result<Poste
             })
         }
     }
+}
+
+/// The length of an object's compact JSON, counted as it is written out, without a copy.
+fn json_size(obj: &Map<String, Value>) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    // Writing to a counter cannot fail; a map of JSON values always serializes.
+    let _ = serde_json::to_writer(&mut c, obj);
+    c.0
 }
 
 fn too_big(size: usize) -> Option<String> {
@@ -356,6 +374,13 @@ mod tests {
             last.contains("event 2501") && last.contains("2500"),
             "{last}"
         );
+    }
+
+    #[test]
+    fn sizes_are_those_of_the_compact_json() {
+        let v = json!({"a": [1, 2, {"b": "ü"}], "c": null});
+        let Value::Object(o) = &v else { unreachable!() };
+        assert_eq!(json_size(o), v.to_string().len());
     }
 
     #[test]
