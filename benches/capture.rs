@@ -300,6 +300,28 @@ fn main() {
     }
     c.final_summary();
 
+    // 1b. The ceiling the history sets: the same number of entries like the window's (the real
+    // translation, one destination each in turn) committed alone, 400 per transaction as
+    // 4 clients' batches of 100 share a commit.
+    let store_rate = {
+        let dir = match tempfile::tempdir() {
+            Ok(d) => d,
+            Err(e) => panic!("bench setup: {e}"),
+        };
+        let mut h = match History::open(&dir.path().join("history.sqlite3")) {
+            Ok(h) => h,
+            Err(e) => panic!("bench setup: {e}"),
+        };
+        let entries = support::bench::history_entries(n);
+        let t = Instant::now();
+        for chunk in entries.chunks(CLIENTS * BATCH) {
+            if let Err(e) = h.append_all(chunk) {
+                panic!("the history refused entries: {e}");
+            }
+        }
+        n as f64 / t.elapsed().as_secs_f64()
+    };
+
     // 2. Sustained: 1,000,000 events into one history, memory at the start, middle and end.
     let batches = if test { 5 } else { 2_500 };
     let total = CLIENTS * batches * BATCH;
@@ -346,6 +368,10 @@ fn main() {
         }
         None => println!("  (no estimate found)"),
     }
+    println!(
+        "  the history alone commits {store_rate:.0} entries/s (the same number of entries, {} per transaction): the ceiling of the pipeline",
+        CLIENTS * BATCH
+    );
     let flat = (rss_end - rss_middle).abs() <= rss_middle * 0.10 + 16.0;
     println!(
         "SUMMARY capture sustained: {total} events in {:.1} s ({sustained:.0} events/s); RSS start {rss_start:.0} MB, middle {rss_middle:.0} MB, end {rss_end:.0} MB; memory flat ({})",
