@@ -21,7 +21,9 @@ mod writer;
 
 pub use faults::{SourceFault, parse_fault};
 pub use pipeline::{findings, mask_key};
-pub use record::{CapturedEvent, DestinationCounts, DestinationResult, Filter, Forwarded, Summary};
+pub use record::{
+    CapturedEvent, DestinationCounts, DestinationResult, Filter, Forwarded, Summary, Translation,
+};
 pub use server::{Capture, CaptureControl, CaptureHandle};
 
 use crate::destinations::{Destination, Mode, Settings, Target};

@@ -2,7 +2,7 @@
 //! findings, its translation for every destination picked, its forwarding when that is on, and
 //! the history entries that record it all. The server commits the entries and answers after.
 
-use super::record::{CapturedEvent, DestinationResult, Forwarded};
+use super::record::{CapturedEvent, DestinationResult, Forwarded, Translation};
 use super::wire::Incoming;
 use super::{DestinationSetup, Forward};
 use crate::destinations::{self, Outcome, OutcomeKind, Target};
@@ -234,15 +234,11 @@ impl Pipeline {
                 now,
             );
             entry.captured = Some(captured.clone());
-            let mut translation = outcome.to_json(0, false);
-            if let Value::Object(o) = &mut translation {
-                o.remove("index");
-            }
             view.destinations.push(DestinationResult {
                 id: dest.id().to_string(),
                 outcome: outcome.kind.as_str().to_string(),
                 reason: outcome.reason.clone(),
-                translation,
+                translation: Translation(outcome),
                 forwarded: report.as_ref().map(|r| forwarded(r, &entry)),
                 history_id: None,
             });

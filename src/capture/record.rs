@@ -3,6 +3,7 @@
 //! bounded (the newest events, the newest ids), so memory stays flat however long it runs; the
 //! history keeps every event.
 
+use crate::destinations::Outcome;
 use crate::event::Finding;
 use crate::transport::StatusClass;
 use chrono::{DateTime, Utc};
@@ -57,11 +58,35 @@ pub struct DestinationResult {
     /// `requests`, `skipped`, `unsupported` or `rejected` (`dropped` for a dropped event).
     pub outcome: String,
     pub reason: Option<String>,
-    /// The translation as `translate` prints it (secrets masked): findings, requests, notes.
-    pub translation: Value,
+    /// The translation, shown as `translate` prints it (secrets masked): findings, requests,
+    /// notes.
+    pub translation: Translation,
     /// Set when the requests were sent.
     pub forwarded: Option<Forwarded>,
     pub history_id: Option<i64>,
+}
+
+/// What a destination receives for an event. Kept as the pipeline made it and turned into JSON
+/// (secrets masked) only when the API or the window shows it: most captured events are never
+/// looked at, and ingest should not pay for their text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Translation(pub Outcome);
+
+impl Translation {
+    /// As `translate` prints an outcome, without its index.
+    pub fn to_json(&self) -> Value {
+        let mut v = self.0.to_json(0, false);
+        if let Value::Object(o) = &mut v {
+            o.remove("index");
+        }
+        v
+    }
+}
+
+impl Serialize for Translation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(s)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -287,6 +312,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::destinations::OutcomeKind;
     use serde_json::json;
 
     fn event(call: &str, name: &str, user: &str, valid: bool) -> CapturedEvent {
@@ -311,7 +337,13 @@ mod tests {
                 id: "salesmachine".into(),
                 outcome: "requests".into(),
                 reason: None,
-                translation: json!({}),
+                translation: Translation(Outcome {
+                    kind: OutcomeKind::Requests,
+                    reason: None,
+                    findings: Vec::new(),
+                    requests: Vec::new(),
+                    notes: Vec::new(),
+                }),
                 forwarded: Some(Forwarded {
                     ok: valid,
                     status_class: StatusClass::Success,

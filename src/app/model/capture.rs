@@ -298,7 +298,13 @@ mod tests {
                     id: "salesmachine".into(),
                     outcome: "requests".into(),
                     reason: None,
-                    translation: json!({}),
+                    translation: crate::capture::Translation(crate::destinations::Outcome {
+                        kind: crate::destinations::OutcomeKind::Requests,
+                        reason: None,
+                        findings: Vec::new(),
+                        requests: Vec::new(),
+                        notes: Vec::new(),
+                    }),
                     forwarded: Some(Forwarded {
                         ok,
                         status_class: StatusClass::Success,

@@ -189,7 +189,7 @@ fn details(ui: &mut egui::Ui, e: &CapturedEvent) {
                     if let Some(r) = &d.reason {
                         ui.label(r);
                     }
-                    if let Some(reqs) = d.translation.get("requests") {
+                    if let Some(reqs) = d.translation.to_json().get("requests") {
                         ui.monospace(pretty(reqs));
                     }
                 }
