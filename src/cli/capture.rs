@@ -355,15 +355,15 @@ fn print_summary(s: &Summary, why: &str, elapsed: Duration, history: &std::path:
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
-        "\n{} events in {} requests over {:.1} s ({why}): {} valid, {} invalid, {} dropped, {} duplicates; {} requests refused, {} answered by a fault",
-        s.received,
-        s.requests,
+        "\n{} in {} over {:.1} s ({why}): {} valid, {} invalid, {} dropped, {}; {} refused, {} answered by a fault",
+        count(s.received, "event"),
+        count(s.requests, "request"),
         elapsed.as_secs_f64(),
         s.valid,
         s.invalid,
         s.dropped,
-        s.duplicates,
-        s.refused,
+        count(s.duplicates, "duplicate"),
+        count(s.refused, "request"),
         s.faulted,
     );
     if let Some(r) = &s.last_refusal {
@@ -378,6 +378,15 @@ fn print_summary(s: &Summary, why: &str, elapsed: Duration, history: &std::path:
     }
     let _ = writeln!(out, "History: {}", history.display());
     let _ = out.flush();
+}
+
+/// `1 event`, `2 events`.
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// An event as a JUnit testcase: dropped and invalid events are rejected, a failed forward is

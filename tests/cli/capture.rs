@@ -123,7 +123,7 @@ fn capture_prints_a_line_per_event_forwards_and_ends_cleanly_on_sigterm() {
     signal(&child, libc::SIGTERM);
     let (code, rest, err) = finish(child, out);
     assert_eq!(code, 0, "stdout:\n{rest}\nstderr:\n{err}");
-    assert!(rest.contains("2 events in 1 requests"), "{rest}");
+    assert!(rest.contains("2 events in 1 request over"), "{rest}");
     assert!(rest.contains("salesmachine: 2 translated"), "{rest}");
     assert!(rest.contains("2 delivered, 0 failed"), "{rest}");
     let h = history(home.path());
@@ -222,7 +222,7 @@ fn unknown_write_keys_are_refused_and_fail_the_exit_code() {
     assert_eq!(status, 401, "{body}");
     let (code, rest, _) = finish(child, out);
     assert_eq!(code, 1, "{rest}");
-    assert!(rest.contains("1 requests refused"), "{rest}");
+    assert!(rest.contains("1 request refused"), "{rest}");
     assert_eq!(history(home.path()).count(&Filter::default()).unwrap(), 0);
 }
 
