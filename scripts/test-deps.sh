@@ -26,12 +26,14 @@ if ((${#missing[@]})); then
 fi
 
 # The official salesmachine-python client, which the end-to-end tests run against the sandbox
-# (tests/e2e/official_clients.rs), in a virtual environment under target/. Installed only when it
-# does not import, quietly; --clear starts a broken environment afresh.
-if ! target/pyenv/bin/python -c 'import salesmachine' >/dev/null 2>&1; then
-  step "pip: installing salesmachine-python 1.0.1 into target/pyenv"
-  python3 -m venv --clear target/pyenv
-  target/pyenv/bin/pip install -q --disable-pip-version-check salesmachine-python==1.0.1
+# (tests/e2e/official_clients.rs), and Segment's official Python SDK, which they point at
+# capture (tests/e2e/capture_sdks.rs), in a virtual environment under target/. Installed only
+# when they do not import, quietly; --clear starts a broken environment afresh.
+if ! target/pyenv/bin/python -c 'import salesmachine, segment.analytics' >/dev/null 2>&1; then
+  step "pip: installing salesmachine-python 1.0.1 and segment-analytics-python 2.4.0 into target/pyenv"
+  target/pyenv/bin/python -c 'import salesmachine' >/dev/null 2>&1 || python3 -m venv --clear target/pyenv
+  target/pyenv/bin/pip install -q --disable-pip-version-check salesmachine-python==1.0.1 \
+    segment-analytics-python==2.4.0
 fi
 
 # newman (Postman's runner), to run the console's Postman collections against the sandbox, and
@@ -40,4 +42,11 @@ if [ ! -x target/npm/node_modules/.bin/newman ] || [ ! -f target/npm/node_module
   step "npm: installing newman 6.2.2 and har-validator 5.1.5 into target/npm"
   mkdir -p target/npm
   npm install --prefix target/npm --no-audit --no-fund --silent newman@6.2.2 har-validator@5.1.5 >/dev/null
+fi
+
+# Segment's official Node SDK, pointed at capture by tests/e2e/capture_sdks.rs, in the same folder.
+if [ ! -f target/npm/node_modules/@segment/analytics-node/package.json ]; then
+  step "npm: installing @segment/analytics-node 3.1.0 into target/npm"
+  mkdir -p target/npm
+  npm install --prefix target/npm --no-audit --no-fund --silent @segment/analytics-node@3.1.0 >/dev/null
 fi

@@ -6,6 +6,7 @@
 pub mod allocator;
 pub mod app;
 pub mod batch;
+pub mod capture;
 pub mod destinations;
 pub mod event;
 pub mod export;

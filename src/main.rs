@@ -32,6 +32,9 @@ enum Command {
     History(cli::history::HistoryArgs),
     /// Tracking plans: draft one from an event set.
     Plan(cli::plan::PlanArgs),
+    /// Stand in for Segment: receive events from an app's own SDK on 127.0.0.1, validate,
+    /// translate, record (and forward) each one.
+    Capture(cli::capture::CaptureArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Some(Command::Run(a)) => cli::run::run(a),
         Some(Command::History(a)) => cli::history::run(a),
         Some(Command::Plan(a)) => cli::plan::run(a),
+        Some(Command::Capture(a)) => cli::capture::run(a),
         None => cli::window::run(started),
     }
 }

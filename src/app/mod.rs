@@ -86,6 +86,8 @@ pub struct App {
     pub tools: model::tools::Tools,
     /// The tracking plan events are checked against (none until one is loaded).
     pub plan: model::plan::PlanState,
+    /// Capture: the switch's form, the Live pane, the running server.
+    pub live: model::capture::LiveSession,
 }
 
 impl App {
@@ -163,6 +165,7 @@ impl App {
             work: model::workflow::Workflow::new(&opts.dirs.autosave_dir()),
             tools: Default::default(),
             plan: Default::default(),
+            live: Default::default(),
         };
         // The plan loaded last is read again; a problem with it comes after the others.
         let plan_problem = match app.persisted.plan_path.clone() {
@@ -193,6 +196,7 @@ impl eframe::App for App {
         self.refresh_preview(ctx);
         self.refresh_tools(ctx);
         self.smoke_step(ctx);
+        self.poll_capture(ctx);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -205,6 +209,7 @@ impl eframe::App for App {
                 &mut self.commands,
             )
         });
+        egui::Panel::top("capture").show(ui, |ui| self.capture_bar(ui));
         egui::Panel::top("destination").show(ui, |ui| {
             let dest = self.destination();
             let mut cfg = self.config();
@@ -239,6 +244,15 @@ impl eframe::App for App {
             .min_size(210.0)
             .show(ui, widgets::reserve)
             .inner;
+        // The Live pane, while capture runs, sits above the history, drawn after the preview.
+        let live_area = self.live.running.is_some().then(|| {
+            egui::Panel::bottom("live")
+                .resizable(true)
+                .default_size(260.0)
+                .min_size(160.0)
+                .show(ui, widgets::reserve)
+                .inner
+        });
         egui::Panel::left("library")
             .resizable(true)
             .default_size(230.0)
@@ -271,6 +285,9 @@ impl eframe::App for App {
         widgets::within(ui, "preview-contents", preview_area, |ui| {
             self.preview_contents(ui)
         });
+        if let Some(area) = live_area {
+            widgets::within(ui, "live-contents", area, |ui| self.live_pane(ui));
+        }
         widgets::within(ui, "history-contents", history_area, |ui| {
             let wanted = history_panel::show(ui, &mut self.history, &mut self.commands);
             self.fetch_history_pages(wanted);

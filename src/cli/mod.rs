@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the process exit code.
 
+pub mod capture;
 pub mod common;
 pub mod history;
 pub mod plan;

@@ -112,7 +112,7 @@ async fn serve(a: SandboxArgs) -> ExitCode {
 
 /// Ctrl+C, and on Unix also SIGTERM (what process managers send). Listening starts when this
 /// is made, so a signal that comes before the wait begins is not lost.
-struct StopSignals {
+pub struct StopSignals {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -122,7 +122,7 @@ struct StopSignals {
 }
 
 impl StopSignals {
-    fn listen() -> std::io::Result<StopSignals> {
+    pub fn listen() -> std::io::Result<StopSignals> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -139,7 +139,7 @@ impl StopSignals {
         }
     }
 
-    async fn wait(&mut self) {
+    pub async fn wait(&mut self) {
         #[cfg(unix)]
         tokio::select! {
             _ = self.interrupt.recv() => {}

@@ -33,6 +33,35 @@ pub struct Entry {
     pub exchanges: Vec<Exchange>,
     pub duration_ms: u64,
     pub status_class: StatusClass,
+    /// Set when the event came from an app's own SDK through capture (docs/capture.md), not
+    /// from the composer or a file; absent in entries written before capture existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captured: Option<Captured>,
+}
+
+/// Where a captured event came from and how it arrived (docs/capture.md).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Captured {
+    /// The source's write key, masked but for its last characters (so two sources can be told
+    /// apart); "" when the request carried none.
+    pub write_key: String,
+    /// The SDK that sent it: the event's `context.library` (`{"name", "version"}`).
+    #[serde(default)]
+    pub library: Value,
+    /// The SDK's `sentAt` as it sent it (the event's own, else the batch's).
+    #[serde(default)]
+    pub sent_at: Option<String>,
+    /// When the console received the request (the event's `receivedAt`).
+    pub received_at: DateTime<Utc>,
+    /// The path it was posted to (`/v1/batch`, `/v1/t`, ...).
+    #[serde(default)]
+    pub path: String,
+    /// Segment would have dropped the event (over 32 KB, beyond 2,500 in a batch): why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropped: Option<String>,
+    /// Its `messageId` was already seen from this source: Segment would drop this duplicate.
+    #[serde(default)]
+    pub duplicate: bool,
 }
 
 impl Entry {
@@ -102,6 +131,7 @@ impl Entry {
             exchanges,
             duration_ms,
             status_class,
+            captured: None,
         };
         // Replies were masked by the transport; this catches anything it could not know of.
         if let Ok(mut v) = serde_json::to_value(&entry.exchanges)

@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod capture;
 mod exports;
 mod plan;
 mod run;

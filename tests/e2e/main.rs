@@ -9,6 +9,8 @@ mod support;
 mod batch;
 mod batch_faults;
 mod big_reply;
+mod capture_sdks;
+mod capture_wire;
 mod destinations;
 mod faults;
 mod history_export;

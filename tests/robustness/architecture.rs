@@ -446,6 +446,17 @@ fn each_library_layer_uses_only_the_layers_below_it() {
             "batch",
             &["event", "json", "destinations", "transport", "history"][..],
         ),
+        (
+            "capture",
+            &[
+                "event",
+                "json",
+                "destinations",
+                "transport",
+                "history",
+                "sandbox",
+            ][..],
+        ),
     ]);
     let c = Crate::read();
     let mut wrong = Vec::new();

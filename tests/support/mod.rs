@@ -17,6 +17,7 @@
 #![allow(dead_code)]
 
 pub mod bench;
+pub mod capture;
 pub mod node;
 pub mod python;
 pub mod sandbox;

@@ -6,6 +6,7 @@
 mod support;
 
 mod app;
+mod capture;
 mod compare;
 mod faults;
 mod large;

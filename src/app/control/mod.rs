@@ -3,6 +3,7 @@
 //! `logic` and `ui`.
 
 pub(crate) mod actions;
+pub(crate) mod capture;
 pub(crate) mod context;
 pub(crate) mod frame;
 pub(crate) mod messages;

@@ -4,6 +4,7 @@
 
 pub(crate) mod audience;
 pub mod body_text;
+pub mod capture;
 pub(crate) mod charts;
 pub(crate) mod compare;
 pub(crate) mod compare_source;

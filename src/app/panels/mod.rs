@@ -8,4 +8,5 @@ pub(crate) mod destination_bar;
 pub(crate) mod exchange;
 pub(crate) mod history;
 pub(crate) mod library;
+pub mod live;
 pub(crate) mod preview;

@@ -1,0 +1,269 @@
+//! The `capture` command end to end: the real binary on a free port, real HTTP posts, the
+//! history in a temporary SEGMENT_CONSOLE_HOME, the stdout it prints, JUnit read back, the
+//! exit codes, and a capture killed with SIGKILL right after its 200s.
+
+use crate::support::sandbox::{raw_http, raw_http_with};
+use segment_console::history::{Filter, History};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::Duration;
+
+fn bin(home: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_segment-console"));
+    c.env("SEGMENT_CONSOLE_HOME", home);
+    c
+}
+
+/// Starts `capture ARGS` and reads its first stdout line, the base URL.
+fn start(home: &Path, args: &[&str]) -> (Child, BufReader<ChildStdout>, SocketAddr) {
+    let mut child = bin(home)
+        .arg("capture")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn capture");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    out.read_line(&mut first).expect("read the first line");
+    let url = first.trim();
+    let addr: SocketAddr = url
+        .strip_prefix("http://")
+        .unwrap_or_else(|| panic!("the first line is not the base URL: {first:?}"))
+        .parse()
+        .expect("host:port");
+    assert!(addr.ip().is_loopback());
+    (child, out, addr)
+}
+
+fn signal(child: &Child, sig: i32) {
+    let pid = i32::try_from(child.id()).expect("pid");
+    // SAFETY: kill(2) on our own child's pid, with a valid signal number.
+    let rc = unsafe { libc::kill(pid, sig) };
+    assert_eq!(rc, 0, "kill failed");
+}
+
+/// Waits for the child and returns its exit code, the rest of stdout and stderr.
+fn finish(mut child: Child, mut out: BufReader<ChildStdout>) -> (i32, String, String) {
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).expect("read stdout");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read stderr");
+    let status = child.wait().expect("wait");
+    (status.code().unwrap_or(-1), rest, err)
+}
+
+fn history(home: &Path) -> History {
+    History::open_read_only(&home.join("history.sqlite3")).expect("history opens")
+}
+
+fn batch(events: &[Value]) -> String {
+    json!({"batch": events, "writeKey": "wk_cli_test_00001",
+           "context": {"library": {"name": "cli-test", "version": "9"}}})
+    .to_string()
+}
+
+fn ada_identify() -> Value {
+    json!({"type": "identify", "userId": "ada", "messageId": "m-identify",
+           "traits": {"email": "ada@example.com", "name": "Ada Lovelace"}})
+}
+
+fn ada_track() -> Value {
+    json!({"type": "track", "userId": "ada", "event": "Report Exported", "messageId": "m-track",
+           "properties": {"format": "csv"}})
+}
+
+#[test]
+fn capture_prints_a_line_per_event_forwards_and_ends_cleanly_on_sigterm() {
+    let home = tempfile::tempdir().unwrap();
+    let junit = home.path().join("capture.xml");
+    let (child, mut out, addr) = start(
+        home.path(),
+        &[
+            "--port",
+            "0",
+            "-d",
+            "salesmachine",
+            "--forward",
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+    );
+    let (status, body) = raw_http(
+        addr,
+        "POST",
+        "/v1/batch",
+        &batch(&[ada_identify(), ada_track()]),
+    );
+    assert_eq!((status, body.as_str()), (200, "{\"success\":true}"));
+    // The two event lines come as soon as the events are committed.
+    let mut lines = Vec::new();
+    for _ in 0..2 {
+        let mut l = String::new();
+        out.read_line(&mut l).unwrap();
+        lines.push(l);
+    }
+    assert!(
+        lines[0].contains("identify") && lines[0].contains("user ada"),
+        "{lines:?}"
+    );
+    assert!(lines[0].contains("salesmachine: 201"), "{lines:?}");
+    assert!(
+        lines[1].contains("track") && lines[1].contains("\"Report Exported\""),
+        "{lines:?}"
+    );
+    signal(&child, libc::SIGTERM);
+    let (code, rest, err) = finish(child, out);
+    assert_eq!(code, 0, "stdout:\n{rest}\nstderr:\n{err}");
+    assert!(rest.contains("2 events in 1 request over"), "{rest}");
+    assert!(rest.contains("salesmachine: 2 translated"), "{rest}");
+    assert!(rest.contains("2 delivered, 0 failed"), "{rest}");
+    let h = history(home.path());
+    assert_eq!(h.count(&Filter::default()).unwrap(), 2);
+    let rows = h.query(&Filter::default(), 0, 10).unwrap();
+    let entry = h.get(rows[0].id).unwrap().unwrap();
+    let captured = entry.captured.expect("marked captured");
+    assert_eq!(captured.library["name"], "cli-test");
+    assert!(captured.write_key.ends_with("0001") && !captured.write_key.contains("wk_cli"));
+    assert_eq!(entry.destination, "salesmachine");
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit report is written");
+    assert!(xml.contains("tests=\"2\" failures=\"0\""), "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
+}
+
+#[test]
+fn an_invalid_event_exits_1_after_idle_exit_and_fails_its_testcase() {
+    let home = tempfile::tempdir().unwrap();
+    let junit = home.path().join("capture.xml");
+    let (child, out, addr) = start(
+        home.path(),
+        &[
+            "--port",
+            "0",
+            "--idle-exit",
+            "1",
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+    );
+    // A track without its event name breaks the Segment spec.
+    let bad = json!({"type": "track", "userId": "ada", "messageId": "m-bad"});
+    let (status, _) = raw_http(addr, "POST", "/v1/batch", &batch(&[ada_identify(), bad]));
+    assert_eq!(status, 200, "Segment accepts it; the console flags it");
+    let started = std::time::Instant::now();
+    let (code, rest, err) = finish(child, out);
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(code, 1, "stdout:\n{rest}\nstderr:\n{err}");
+    assert!(rest.contains("INVALID: $.event"), "{rest}");
+    assert!(rest.contains("(idle)"), "{rest}");
+    assert!(rest.contains("1 valid, 1 invalid"), "{rest}");
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit report is written");
+    assert!(xml.contains("tests=\"2\" failures=\"1\""), "{xml}");
+    assert!(xml.contains("type=\"rejected\""), "{xml}");
+    assert_eq!(history(home.path()).count(&Filter::default()).unwrap(), 2);
+}
+
+#[test]
+fn a_capture_killed_with_sigkill_right_after_its_200s_keeps_every_acknowledged_event() {
+    let home = tempfile::tempdir().unwrap();
+    let (child, mut out, addr) = start(home.path(), &["--port", "0", "-d", "salesmachine"]);
+    // Its line per event is read as it comes: a full pipe would hold the replies up.
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        let _ = out.read_to_string(&mut sink);
+    });
+    let mut acknowledged = 0;
+    for r in 0..20 {
+        let events: Vec<Value> = (0..50)
+            .map(|i| {
+                json!({"type": "track", "userId": format!("u{i}"), "event": "Tick",
+                       "messageId": format!("r{r}-{i}"), "properties": {"i": i}})
+            })
+            .collect();
+        let (status, _) = raw_http(addr, "POST", "/v1/batch", &batch(&events));
+        assert_eq!(status, 200);
+        acknowledged += events.len();
+    }
+    // Killed the instant the last 200 is read: no shutdown, no flush.
+    signal(&child, libc::SIGKILL);
+    let mut child = child;
+    let _ = child.wait();
+    let h = history(home.path());
+    assert_eq!(h.count(&Filter::default()).unwrap(), acknowledged);
+    let newest = h.query(&Filter::default(), 0, 1).unwrap();
+    let e = h.get(newest[0].id).unwrap().unwrap();
+    assert_eq!(e.event["messageId"], "r19-49");
+}
+
+#[test]
+fn unknown_write_keys_are_refused_and_fail_the_exit_code() {
+    let home = tempfile::tempdir().unwrap();
+    let (child, out, addr) = start(
+        home.path(),
+        &[
+            "--port",
+            "0",
+            "--write-key",
+            "wk_right_000001",
+            "--idle-exit",
+            "1",
+        ],
+    );
+    let auth = "Authorization: Basic d2tfd3Jvbmc6\r\n"; // base64("wk_wrong:")
+    let (status, body) = raw_http_with(addr, "POST", "/v1/track", auth, &ada_track().to_string());
+    assert_eq!(status, 401, "{body}");
+    let (code, rest, _) = finish(child, out);
+    assert_eq!(code, 1, "{rest}");
+    assert!(rest.contains("1 request refused"), "{rest}");
+    assert_eq!(history(home.path()).count(&Filter::default()).unwrap(), 0);
+}
+
+#[test]
+fn a_taken_port_exits_2_and_says_how_to_pick_another() {
+    let home = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = bin(home.path())
+        .args(["capture", "--port", &port])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("port {port}")) && err.contains("already in use"),
+        "{err}"
+    );
+    assert!(err.contains("--port 0"), "{err}");
+    assert!(out.stdout.is_empty(), "no URL is printed");
+}
+
+#[test]
+fn usage_errors_exit_2_before_listening() {
+    let home = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (&["-d", "nope"][..], "unknown destination \"nope\""),
+        (&["--forward", "ftp://x"][..], "is not none, sandbox, live"),
+        (
+            &["--forward", "sandbox"][..],
+            "needs at least one --destination",
+        ),
+        (&["--fault", "status:200"][..], "not an error status"),
+    ] {
+        let out = bin(home.path())
+            .args(["capture", "--port", "0"])
+            .args(args)
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}

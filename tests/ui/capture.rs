@@ -1,0 +1,57 @@
+//! Capture in the window (docs/capture.md): the Capture switch in the top bar starts a capture
+//! on a free port forwarding to the window's sandbox; events posted over real HTTP appear in the
+//! Live pane with their counts; a selected event opens in the composer; the switch stops it.
+
+use crate::support::sandbox::raw_http;
+use crate::support::ui::open;
+use serde_json::json;
+
+#[test]
+fn the_capture_switch_starts_a_live_pane_that_shows_posted_events() {
+    let mut ui = open();
+    ui.wait_sandbox();
+    ui.replace_text("Port", "0");
+    ui.click("Forward to the sandbox");
+    ui.click("Capture");
+    ui.wait_for("the capture to start", |h| {
+        h.state().live.base_url().is_some()
+    });
+    let url = ui.harness.state().live.base_url().unwrap_or_default();
+    let addr = url
+        .trim_start_matches("http://")
+        .parse()
+        .expect("host:port");
+    let batch = json!({"batch": [
+        {"type": "identify", "userId": "ada", "messageId": "w1",
+         "traits": {"email": "ada@example.com", "name": "Ada Lovelace"}},
+        {"type": "track", "userId": "ada", "event": "Report Exported", "messageId": "w2"},
+        {"type": "track", "userId": "ada", "messageId": "w3"},
+    ]});
+    let (status, body) = raw_http(addr, "POST", "/v1/batch", &batch.to_string());
+    assert_eq!(status, 200, "{body}");
+    ui.wait_for("the events in the Live pane", |h| {
+        h.state().live.pane.counts().events == 3
+    });
+    ui.steps(3);
+    assert!(ui.has_label_containing("3 events"));
+    assert!(ui.has_label_containing("2 valid"));
+    assert!(ui.has_label_containing("1 invalid"));
+    assert!(ui.has_label_containing("Report Exported"));
+    // Forwarded to the sandbox: the identify and the track were delivered.
+    assert!(ui.has_label_containing("2 delivered, 0 failed"));
+    // Selected, then opened in the composer.
+    ui.harness.state_mut().live.pane.selected = Some(2);
+    ui.steps(3);
+    ui.click("Open in composer");
+    assert_eq!(ui.value("Event name"), "Report Exported");
+    // The history pane lists what was captured.
+    ui.wait_for("the history to show the captured events", |h| {
+        h.state().history.total.unwrap_or(0) >= 3
+    });
+    ui.click("Capture");
+    assert!(ui.harness.state().live.base_url().is_none());
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "the port is closed"
+    );
+}
