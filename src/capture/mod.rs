@@ -99,6 +99,9 @@ pub struct CaptureConfig {
     /// The write keys accepted; empty accepts every key (and none).
     pub write_keys: Vec<String>,
     pub destinations: Vec<DestinationSetup>,
+    /// A tracking plan each event is checked against; its error violations make the event
+    /// invalid, as the Segment spec's errors do.
+    pub plan: Option<std::sync::Arc<crate::plan::Plan>>,
     pub forward: Forward,
     /// Source-side faults in force from the first request.
     pub faults: Vec<SourceFault>,
@@ -117,6 +120,7 @@ impl CaptureConfig {
             port: 0,
             write_keys: Vec::new(),
             destinations: Vec::new(),
+            plan: None,
             forward: Forward::None,
             faults: Vec::new(),
             history,

@@ -16,8 +16,12 @@ use serde_json::Value;
 
 /// The findings of one captured event: the one place they are computed, so that a tracking
 /// plan's checks join the Segment-spec rules here (docs/tracking-plans.md).
-pub fn findings(event: &Value) -> Vec<Finding> {
-    crate::event::validate(event)
+pub fn findings(event: &Value, plan: Option<&crate::plan::Plan>) -> Vec<Finding> {
+    let mut found = crate::event::validate(event);
+    if let Some(plan) = plan {
+        found.extend(plan.check(event));
+    }
+    found
 }
 
 /// A write key as shown and stored: masked but for its last four characters when it is long
@@ -52,6 +56,8 @@ pub struct Processed {
 
 pub struct Pipeline {
     destinations: Vec<(DestinationSetup, Vec<String>)>,
+    /// The tracking plan every event is checked against, when one is given.
+    plan: Option<std::sync::Arc<crate::plan::Plan>>,
     target: Target,
     forward: bool,
     transport: Transport,
@@ -61,6 +67,7 @@ pub struct Pipeline {
 impl Pipeline {
     pub fn new(
         destinations: Vec<DestinationSetup>,
+        plan: Option<std::sync::Arc<crate::plan::Plan>>,
         forward: &Forward,
         transport: Transport,
     ) -> Pipeline {
@@ -76,6 +83,7 @@ impl Pipeline {
             .collect();
         Pipeline {
             destinations,
+            plan,
             target: forward.target(),
             forward: matches!(forward, Forward::To(_)),
             transport,
@@ -112,7 +120,7 @@ impl Pipeline {
             mask_secrets(&mut event, &[arrival.write_key]);
         }
         let now = arrival.received_at;
-        let found = findings(&event);
+        let found = findings(&event, self.plan.as_deref());
         let valid = dropped.is_none() && !has_errors(&found);
         let text = |key: &str| match event.get(key) {
             Some(Value::String(s)) => Some(s.clone()),

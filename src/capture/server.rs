@@ -76,7 +76,7 @@ impl Capture {
         let shared = Arc::new(Shared {
             addr,
             write_keys: config.write_keys,
-            pipeline: Pipeline::new(config.destinations, &config.forward, transport),
+            pipeline: Pipeline::new(config.destinations, config.plan, &config.forward, transport),
             writer,
             store: Mutex::new(Store::new(config.keep)),
             faults: Mutex::new(book),

@@ -17,6 +17,7 @@ use segment_console::event::Severity;
 use segment_console::files::paths::DataDirs;
 use segment_console::files::settings_store;
 use segment_console::history::History;
+use segment_console::plan::arrival::{Tally, Unmet};
 use segment_console::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use std::io::Write;
 use std::path::PathBuf;
@@ -66,11 +67,24 @@ pub struct CaptureArgs {
     /// latency:MS, drop[:COUNT].
     #[arg(long = "fault", value_name = "KIND[:ARG]", value_parser = capture::parse_fault)]
     pub faults: Vec<SourceFault>,
+    /// A tracking plan every event is checked against (docs/tracking-plans.md): an error
+    /// violation makes the event invalid, capture exit 1 and its testcase a JUnit failure.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// With --plan: a violation kind's severity, KIND=error|warning|off (repeatable).
+    #[arg(long, value_name = "KIND=LEVEL", requires = "plan")]
+    pub severity: Vec<String>,
+    /// Events that must arrive (by type and name, optionally with properties that must
+    /// match; docs/tracking-plans.md): one that never did makes capture exit 1.
+    #[arg(long, value_name = "FILE")]
+    pub expect: Option<PathBuf>,
 }
 
 /// Everything checked before the port is opened.
 struct Plan {
     destinations: Vec<DestinationSetup>,
+    tracking_plan: Option<Arc<segment_console::plan::Plan>>,
+    expectations: Option<Tally>,
     /// `None` with `--forward sandbox`: its base is known once it runs.
     forward: Option<Forward>,
     history: History,
@@ -159,12 +173,26 @@ fn prepare(a: &CaptureArgs) -> Result<Plan, String> {
     if a.write_keys.iter().any(String::is_empty) {
         return Err("--write-key cannot be empty".into());
     }
+    // Read before the port opens: a plan or an expectation file that cannot be read is a
+    // start-up error (exit 2), not something found after an hour of traffic.
+    let tracking_plan = match &a.plan {
+        Some(p) => Some(Arc::new(common::plan(p, &a.severity)?)),
+        None => None,
+    };
+    let expectations = match &a.expect {
+        Some(p) => Some(Tally::new(
+            segment_console::files::plan_file::load_expectations(p)?,
+        )),
+        None => None,
+    };
     let dirs = DataDirs::locate().map_err(|e| e.to_string())?;
     dirs.create().map_err(|e| e.to_string())?;
     let history_path = dirs.history_file();
     let history = History::open(&history_path).map_err(|e| e.to_string())?;
     Ok(Plan {
         destinations,
+        tracking_plan,
+        expectations,
         forward,
         history,
         history_path,
@@ -200,6 +228,7 @@ async fn serve(a: CaptureArgs, plan: Plan) -> ExitCode {
         port: a.port,
         write_keys: a.write_keys.clone(),
         destinations: plan.destinations,
+        plan: plan.tracking_plan,
         forward,
         faults: a.faults.clone(),
         tap: Some(tap),
@@ -243,10 +272,17 @@ async fn serve(a: CaptureArgs, plan: Plan) -> ExitCode {
     );
     let mut results: Vec<EventResult> = Vec::new();
     let keep_results = a.junit.is_some();
+    let mut expectations = plan.expectations;
     let mut on_event = |e: &CapturedEvent| {
         print_event(e);
         if keep_results {
             results.push(junit_result(e));
+        }
+        // A dropped event never reached Segment's destinations: it does not count as arrived.
+        if let Some(t) = expectations.as_mut()
+            && e.dropped.is_none()
+        {
+            t.observe(&e.event);
         }
     };
     let idle_limit = a.idle_exit.map(Duration::from_secs);
@@ -285,6 +321,21 @@ async fn serve(a: CaptureArgs, plan: Plan) -> ExitCode {
     }
     print_summary(&summary, why, started.elapsed(), &plan.history_path);
     let mut ok = summary.all_ok();
+    if let Some(t) = &expectations {
+        let unmet = t.unmet();
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "Expected events: {} of {} arrived",
+            t.len() - unmet.len(),
+            t.len()
+        );
+        for u in &unmet {
+            let _ = writeln!(out, "  MISSING {u}");
+            results.push(missing_result(results.len(), u));
+        }
+        ok &= unmet.is_empty();
+    }
     if let Some(path) = &a.junit {
         let report = BatchSummary {
             progress: Progress::default(),
@@ -336,7 +387,7 @@ fn print_event(e: &CapturedEvent) {
             .findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
-            .map(|f| format!("{}: {}", f.path, f.message))
+            .map(finding_text)
             .collect();
         line.push_str(&format!("  INVALID: {}", errors.join("; ")));
     }
@@ -389,6 +440,33 @@ fn count(n: u64, noun: &str) -> String {
     }
 }
 
+/// A finding in one line; a tracking plan's violation leads with its kind.
+fn finding_text(f: &segment_console::event::Finding) -> String {
+    match &f.kind {
+        Some(kind) => format!("{kind} at {}: {}", f.path, f.message),
+        None => format!("{}: {}", f.path, f.message),
+    }
+}
+
+/// An expected event that never arrived, as a failed JUnit testcase named for it.
+fn missing_result(index: usize, u: &Unmet) -> EventResult {
+    let e = &u.expectation;
+    let mut event = serde_json::json!({ "type": e.event_type });
+    if let Some(name) = &e.name {
+        let key = if e.event_type == "track" {
+            "event"
+        } else {
+            "name"
+        };
+        event[key] = serde_json::Value::String(name.clone());
+    }
+    let mut r = EventResult::not_run(index, &event, "");
+    r.verdict = Verdict::Failed;
+    r.status_text = "never arrived".into();
+    r.error = Some(format!("expected, never arrived: {u}"));
+    r
+}
+
 /// An event as a JUnit testcase: dropped and invalid events are rejected, a failed forward is
 /// a failure, everything else passes.
 fn junit_result(e: &CapturedEvent) -> EventResult {
@@ -423,7 +501,7 @@ fn junit_result(e: &CapturedEvent) -> EventResult {
             .findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
-            .map(|f| format!("{}: {}", f.path, f.message))
+            .map(finding_text)
             .collect();
         r.error = Some(errors.join("; "));
     } else if let Some(d) = e

@@ -175,28 +175,71 @@ fn one(e: &Value) -> Result<Expectation, String> {
 
 /// Every expectation that the captured events do not meet, in the file's order.
 pub fn unmet(expectations: &[Expectation], events: &[Value]) -> Vec<Unmet> {
-    let mut out = Vec::new();
-    for (index, e) in expectations.iter().enumerate() {
-        let mut found = 0;
-        let mut nearest = None;
-        for ev in events.iter().filter(|ev| e.same_event(ev)) {
+    let mut tally = Tally::new(expectations.to_vec());
+    for ev in events {
+        tally.observe(ev);
+    }
+    tally.unmet()
+}
+
+/// The expectations met so far by events seen one at a time, for a capture that runs for
+/// hours and keeps no list of every event it took.
+#[derive(Clone, Debug)]
+pub struct Tally {
+    expectations: Vec<Expectation>,
+    found: Vec<usize>,
+    nearest: Vec<Option<String>>,
+}
+
+impl Tally {
+    pub fn new(expectations: Vec<Expectation>) -> Tally {
+        let n = expectations.len();
+        Tally {
+            expectations,
+            found: vec![0; n],
+            nearest: vec![None; n],
+        }
+    }
+
+    pub fn observe(&mut self, ev: &Value) {
+        for (i, e) in self.expectations.iter().enumerate() {
+            if !e.same_event(ev) {
+                continue;
+            }
             match e.matches(ev) {
-                Ok(()) => found += 1,
+                Ok(()) => self.found[i] += 1,
                 Err(why) => {
-                    nearest.get_or_insert(why);
+                    self.nearest[i].get_or_insert(why);
                 }
             }
         }
-        if found < e.count {
-            out.push(Unmet {
-                index,
-                expectation: e.clone(),
-                found,
-                nearest: if found == 0 { nearest } else { None },
-            });
-        }
     }
-    out
+
+    pub fn unmet(&self) -> Vec<Unmet> {
+        self.expectations
+            .iter()
+            .enumerate()
+            .filter(|(i, e)| self.found[*i] < e.count)
+            .map(|(i, e)| Unmet {
+                index: i,
+                expectation: e.clone(),
+                found: self.found[i],
+                nearest: if self.found[i] == 0 {
+                    self.nearest[i].clone()
+                } else {
+                    None
+                },
+            })
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.expectations.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.expectations.is_empty()
+    }
 }
 
 /// `want` is contained in `got`: objects key by key (extra keys allowed), everything else

@@ -267,3 +267,133 @@ fn usage_errors_exit_2_before_listening() {
         assert!(err.contains(says), "{args:?}: {err}");
     }
 }
+
+/// A plan in Segment's Public API shape: `Report Exported` must carry a string `format` and a
+/// whole number of `rows`.
+fn report_plan(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("plan.json");
+    let plan = json!({"rules": [{
+        "key": "Report Exported", "type": "TRACK", "version": 1,
+        "jsonSchema": {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "properties": {"properties": {
+                "type": "object",
+                "properties": {"format": {"type": "string"}, "rows": {"type": "integer"}},
+                "required": ["format", "rows"]
+            }},
+            "required": ["properties"]
+        }
+    }]});
+    std::fs::write(&path, plan.to_string()).unwrap();
+    path
+}
+
+fn expectations(dir: &Path, extra: Option<Value>) -> std::path::PathBuf {
+    let path = dir.join("expect.json");
+    let mut list = vec![
+        json!({"type": "identify"}),
+        json!({"type": "track", "event": "Report Exported", "properties": {"format": "csv"}}),
+    ];
+    list.extend(extra);
+    std::fs::write(&path, json!({"expect": list}).to_string()).unwrap();
+    path
+}
+
+fn run_capture_with(home: &Path, args: &[&str], events: &[Value]) -> (i32, String, String) {
+    let mut all = vec!["--port", "0", "--idle-exit", "1"];
+    all.extend_from_slice(args);
+    let (child, out, addr) = start(home, &all);
+    let (status, _) = raw_http(addr, "POST", "/v1/batch", &batch(events));
+    assert_eq!(status, 200, "a plan never changes Segment's reply");
+    finish(child, out)
+}
+
+#[test]
+fn a_plan_and_the_expected_events_pass_when_the_app_sends_what_was_planned() {
+    let home = tempfile::tempdir().unwrap();
+    let plan = report_plan(home.path());
+    let expect = expectations(home.path(), None);
+    let mut track = ada_track();
+    track["properties"]["rows"] = json!(120);
+    let (code, out, err) = run_capture_with(
+        home.path(),
+        &[
+            "--plan",
+            plan.to_str().unwrap(),
+            "--expect",
+            expect.to_str().unwrap(),
+        ],
+        &[ada_identify(), track],
+    );
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains("Expected events: 2 of 2 arrived"), "{out}");
+    assert!(!out.contains("INVALID"), "{out}");
+}
+
+#[test]
+fn a_plan_violation_and_an_event_that_never_arrived_fail_capture_and_its_junit() {
+    let home = tempfile::tempdir().unwrap();
+    let junit = home.path().join("capture.xml");
+    let plan = report_plan(home.path());
+    let expect = expectations(
+        home.path(),
+        Some(json!({"type": "track", "event": "Dashboard Shared"})),
+    );
+    // `rows` is missing from the track: Required-Missing, an error.
+    let (code, out, err) = run_capture_with(
+        home.path(),
+        &[
+            "--plan",
+            plan.to_str().unwrap(),
+            "--expect",
+            expect.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+        &[ada_identify(), ada_track()],
+    );
+    assert_eq!(code, 1, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        out.contains("INVALID: Required-Missing at $.properties.rows"),
+        "{out}"
+    );
+    assert!(out.contains("Expected events: 2 of 3 arrived"), "{out}");
+    assert!(
+        out.contains("MISSING") && out.contains("Dashboard Shared"),
+        "{out}"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit report is written");
+    assert!(xml.contains("tests=\"3\" failures=\"2\""), "{xml}");
+    assert!(xml.contains("Required-Missing"), "{xml}");
+    assert!(xml.contains("never arrived"), "{xml}");
+    // The history keeps the violation with the event.
+    let h = history(home.path());
+    let rows = h.query(&Filter::default(), 0, 10).unwrap();
+    let kinds: Vec<Option<String>> = rows
+        .iter()
+        .flat_map(|r| h.get(r.id).unwrap().unwrap().findings)
+        .map(|f| f.kind)
+        .collect();
+    assert!(
+        kinds.contains(&Some("Required-Missing".into())),
+        "{kinds:?}"
+    );
+}
+
+#[test]
+fn an_unreadable_plan_or_expectation_file_stops_capture_before_it_listens() {
+    let home = tempfile::tempdir().unwrap();
+    let bad = home.path().join("bad.json");
+    std::fs::write(&bad, "{\"rules\": [").unwrap();
+    for flag in ["--plan", "--expect"] {
+        let out = bin(home.path())
+            .args(["capture", "--port", "0", flag, bad.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        assert!(err.contains("bad.json"), "{flag}: {err}");
+        assert!(out.stdout.is_empty(), "{flag}: nothing listened");
+    }
+}

@@ -452,6 +452,7 @@ fn each_library_layer_uses_only_the_layers_below_it() {
                 "event",
                 "json",
                 "destinations",
+                "plan",
                 "transport",
                 "history",
                 "sandbox",

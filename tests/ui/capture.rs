@@ -4,6 +4,7 @@
 
 use crate::support::sandbox::raw_http;
 use crate::support::ui::open;
+use egui_kittest::kittest::Queryable;
 use serde_json::json;
 
 #[test]
@@ -54,4 +55,57 @@ fn the_capture_switch_starts_a_live_pane_that_shows_posted_events() {
         std::net::TcpStream::connect(addr).is_err(),
         "the port is closed"
     );
+}
+
+#[test]
+fn a_loaded_plan_checks_captured_events_in_the_live_panes_plan_column() {
+    let mut ui = open();
+    ui.wait_sandbox();
+    let plan = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/plans/public-api.json");
+    ui.picker.set(&plan);
+    ui.click("File");
+    ui.click("Load tracking plan…");
+    ui.wait_for("the plan", |h| h.state().plan.loaded());
+    ui.replace_text("Port", "0");
+    ui.click("Capture");
+    ui.wait_for("the capture to start", |h| {
+        h.state().live.base_url().is_some()
+    });
+    let url = ui.harness.state().live.base_url().unwrap_or_default();
+    let addr = url
+        .trim_start_matches("http://")
+        .parse()
+        .expect("host:port");
+    let ip = json!({"ip": "203.0.113.9"});
+    let batch = json!({"batch": [
+        // Meets the plan: COMMON wants context.ip, identify wants traits.email.
+        {"type": "identify", "userId": "ada", "messageId": "p1", "context": ip,
+         "traits": {"email": "ada@example.com"}},
+        // No rule for this track: an unplanned event, a warning.
+        {"type": "track", "userId": "ada", "event": "Report Exported", "messageId": "p2",
+         "context": ip},
+        // No email: Required-Missing, an error.
+        {"type": "identify", "userId": "bob", "messageId": "p3", "context": ip, "traits": {}},
+    ]});
+    let (status, body) = raw_http(addr, "POST", "/v1/batch", &batch.to_string());
+    assert_eq!(status, 200, "{body}");
+    ui.wait_for("the events in the Live pane", |h| {
+        h.state().live.pane.counts().events == 3
+    });
+    ui.steps(3);
+    assert_eq!(
+        ui.harness.state().live.pane.plan.as_deref(),
+        Some("public-api.json")
+    );
+    assert!(ui.has_label_containing("1 warning"), "the unplanned track");
+    assert!(
+        ui.has_label_containing("1 error"),
+        "the identify without email"
+    );
+    assert!(
+        ui.harness.query_all_by_label("ok").next().is_some(),
+        "the event that meets the plan"
+    );
+    ui.click("Capture");
 }

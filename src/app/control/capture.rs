@@ -106,6 +106,7 @@ impl App {
             port,
             write_keys: self.live.form.keys(),
             destinations: setups,
+            plan: self.plan.shared(),
             forward,
             ..CaptureConfig::new(history)
         };
@@ -114,6 +115,7 @@ impl App {
             Ok(handle) => {
                 self.set_status(format!("Capturing at {}", handle.base_url()), false);
                 self.live.pane = Default::default();
+                self.live.pane.plan = self.plan.loaded().then(|| self.plan.name()).flatten();
                 self.live.running = Some(handle);
             }
             Err(e) if e.port_in_use() => {

@@ -41,6 +41,48 @@ pub struct LiveModel {
     /// (when, how many) per poll, over the last [`RATE_WINDOW`].
     arrivals: VecDeque<(Instant, u64)>,
     pub selected: Option<u64>,
+    /// The tracking plan's file name when capture started with one (its column reads "-"
+    /// without).
+    pub plan: Option<String>,
+}
+
+/// What the Live pane's plan column says of an event: "-" with no plan, "ok", or its plan
+/// violations counted (errors first), with their kinds for the hover text.
+pub fn plan_verdict(e: &CapturedEvent, plan: Option<&str>) -> (PlanVerdict, String) {
+    if plan.is_none() {
+        return (PlanVerdict::None, "-".into());
+    }
+    let violations: Vec<&crate::event::Finding> =
+        e.findings.iter().filter(|f| f.kind.is_some()).collect();
+    let errors = violations.iter().filter(|f| f.is_error()).count();
+    let warnings = violations.len() - errors;
+    let verdict = match (errors, warnings) {
+        (0, 0) => return (PlanVerdict::Ok, "ok".into()),
+        (0, _) => PlanVerdict::Warnings,
+        _ => PlanVerdict::Errors,
+    };
+    let mut parts = Vec::new();
+    if errors > 0 {
+        parts.push(format!(
+            "{errors} error{}",
+            if errors == 1 { "" } else { "s" }
+        ));
+    }
+    if warnings > 0 {
+        parts.push(format!(
+            "{warnings} warning{}",
+            if warnings == 1 { "" } else { "s" }
+        ));
+    }
+    (verdict, parts.join(", "))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanVerdict {
+    None,
+    Ok,
+    Warnings,
+    Errors,
 }
 
 impl LiveModel {
@@ -410,5 +452,29 @@ mod tests {
                 .contains("apiHost: '127.0.0.1:7312/v1', protocol: 'http'")
         );
         assert!(s[2].1.contains("cdnURL: 'http://127.0.0.1:7312'"));
+    }
+
+    #[test]
+    fn the_plan_column_reads_none_ok_or_the_violations_counted() {
+        let mut e = (*event(1, "track", "ada", true, None)).clone();
+        assert_eq!(plan_verdict(&e, None), (PlanVerdict::None, "-".into()));
+        // A Segment-spec warning is not the plan's.
+        e.findings
+            .push(crate::event::Finding::warning("$.timestamp", "missing"));
+        assert_eq!(
+            plan_verdict(&e, Some("plan.json")),
+            (PlanVerdict::Ok, "ok".into())
+        );
+        let mut violation = crate::event::Finding::error("$.properties.rows", "rows is required");
+        violation.kind = Some("Required-Missing".into());
+        e.findings.push(violation.clone());
+        let mut extra = crate::event::Finding::warning("$.properties.x", "not in the plan");
+        extra.kind = Some("Additional-Properties".into());
+        e.findings.push(extra.clone());
+        e.findings.push(extra);
+        assert_eq!(
+            plan_verdict(&e, Some("plan.json")),
+            (PlanVerdict::Errors, "1 error, 2 warnings".into())
+        );
     }
 }

@@ -53,6 +53,11 @@ impl PlanState {
         };
     }
 
+    /// The plan for another thread to check against (a capture running in the background).
+    pub fn shared(&self) -> Option<std::sync::Arc<Plan>> {
+        self.plan.clone().map(std::sync::Arc::new)
+    }
+
     pub fn loaded(&self) -> bool {
         self.plan.is_some()
     }

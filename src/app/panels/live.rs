@@ -4,7 +4,7 @@
 //! and the rate. What the user asks of an event is returned, not done: the caller previews it,
 //! adds it to the event set or opens it in the composer.
 
-use crate::app::model::capture::{CaptureForm, LiveModel, snippets};
+use crate::app::model::capture::{CaptureForm, LiveModel, PlanVerdict, plan_verdict, snippets};
 use crate::app::theme::palette;
 use crate::capture::CapturedEvent;
 use serde_json::Value;
@@ -215,9 +215,18 @@ fn table(ui: &mut egui::Ui, model: &LiveModel) -> Option<u64> {
         .column(Column::initial(170.0).clip(true))
         .column(Column::initial(120.0).clip(true))
         .column(Column::initial(110.0))
+        .column(Column::initial(110.0).clip(true))
         .column(Column::remainder().at_least(80.0).clip(true))
         .header(row_h, |mut h| {
-            for title in ["Time", "Call", "Name", "User", "Spec", "Destinations"] {
+            for title in [
+                "Time",
+                "Call",
+                "Name",
+                "User",
+                "Spec",
+                "Plan",
+                "Destinations",
+            ] {
                 h.col(|ui| {
                     ui.strong(title);
                 });
@@ -257,6 +266,24 @@ fn table(ui: &mut egui::Ui, model: &LiveModel) -> Option<u64> {
                         ui.colored_label(p.warning, "duplicate");
                     } else {
                         ui.colored_label(p.ok, "valid");
+                    }
+                });
+                row.col(|ui| {
+                    let (verdict, text) = plan_verdict(e, model.plan.as_deref());
+                    let color = match verdict {
+                        PlanVerdict::None => ui.visuals().weak_text_color(),
+                        PlanVerdict::Ok => p.ok,
+                        PlanVerdict::Warnings => p.warning,
+                        PlanVerdict::Errors => p.error,
+                    };
+                    let kinds: Vec<String> = e
+                        .findings
+                        .iter()
+                        .filter_map(|f| f.kind.as_ref().map(|k| format!("{k} at {}", f.path)))
+                        .collect();
+                    let r = ui.colored_label(color, text);
+                    if !kinds.is_empty() {
+                        r.on_hover_text(kinds.join("\n"));
                     }
                 });
                 row.col(|ui| {
