@@ -49,6 +49,7 @@ fn entry(dest: &str, call: &str, name: &str, status: u16, reply_body: &str) -> E
     let report = SendReport {
         started: at(0),
         elapsed_ms: 7,
+        elapsed_us: 7_250,
         exchanges: vec![Exchange {
             request: RequestRecord::of(&req),
             attempts: vec![reply(status, reply_body)],
@@ -280,6 +281,7 @@ fn recording_masks_secrets_everywhere() {
     let report = SendReport {
         started: at(0),
         elapsed_ms: 1,
+        elapsed_us: 1_000,
         exchanges: vec![Exchange {
             request: RequestRecord::of(&req),
             attempts: vec![attempt],
