@@ -605,3 +605,5 @@ fn from_where(filter: &Filter) -> (String, &'static str, Vec<SqlValue>) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod v2_tests;

@@ -30,7 +30,7 @@ fn reply(status: u16, body: &str) -> Attempt {
     }
 }
 
-fn entry(dest: &str, call: &str, name: &str, status: u16, reply_body: &str) -> Entry {
+pub(super) fn entry(dest: &str, call: &str, name: &str, status: u16, reply_body: &str) -> Entry {
     let mut event = json!({"type": call, "userId": "u1", "properties": {"plan": "gold"}});
     match call {
         "track" => event["event"] = json!(name),
@@ -71,17 +71,17 @@ fn entry(dest: &str, call: &str, name: &str, status: u16, reply_body: &str) -> E
     )
 }
 
-fn store() -> (tempfile::TempDir, History) {
+pub(super) fn store() -> (tempfile::TempDir, History) {
     let dir = tempfile::tempdir().unwrap();
     let h = History::open(&dir.path().join("history.sqlite3")).unwrap();
     (dir, h)
 }
 
-fn ids(rows: &[Summary]) -> Vec<i64> {
+pub(super) fn ids(rows: &[Summary]) -> Vec<i64> {
     rows.iter().map(|r| r.id).collect()
 }
 
-fn text(t: &str) -> Filter {
+pub(super) fn text(t: &str) -> Filter {
     Filter {
         text: Some(t.into()),
         ..Filter::default()
