@@ -33,24 +33,25 @@ pub struct Recorder {
 
 /// The writer's thread: [`WriterThread::finish`] waits until every [`Recorder`] is gone and
 /// what they handed over is committed, and gives the store back.
-pub struct WriterThread(JoinHandle<History>);
+pub struct WriterThread(Result<JoinHandle<History>, String>);
 
 impl WriterThread {
     pub fn finish(self) -> Result<History, String> {
-        self.0
+        self.0?
             .join()
             .map_err(|_| "the history writer stopped unexpectedly".to_string())
     }
 }
 
-/// Starts the writer over `history`.
-pub fn start(history: History) -> Result<(Recorder, WriterThread), String> {
+/// Starts the writer over `history`. Should the thread not start, every entry handed over is
+/// answered "the writer stopped" and [`WriterThread::finish`] says why.
+pub fn start(history: History) -> (Recorder, WriterThread) {
     let (tx, rx) = mpsc::channel::<Job>();
     let thread = std::thread::Builder::new()
         .name("segment-console-history-writer".into())
         .spawn(move || write_groups(history, rx))
-        .map_err(|e| format!("the history writer could not start: {e}"))?;
-    Ok((Recorder { tx }, WriterThread(thread)))
+        .map_err(|e| format!("the history writer could not start: {e}"));
+    (Recorder { tx }, WriterThread(thread))
 }
 
 fn write_groups(mut history: History, rx: mpsc::Receiver<Job>) -> History {

@@ -300,7 +300,7 @@ fn the_size_cap_drops_the_oldest_and_is_kept_in_the_store() {
 fn many_senders_share_commits_and_each_learns_its_own_id() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("history.sqlite3");
-    let (recorder, writer) = group::start(History::open(&path).unwrap()).unwrap();
+    let (recorder, writer) = group::start(History::open(&path).unwrap());
     let senders: Vec<_> = (0..8)
         .map(|t| {
             let r = recorder.clone();
@@ -334,7 +334,7 @@ fn many_senders_share_commits_and_each_learns_its_own_id() {
 fn a_failed_commit_is_reported_to_its_senders_never_as_stored() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("history.sqlite3");
-    let (recorder, writer) = group::start(History::open(&path).unwrap()).unwrap();
+    let (recorder, writer) = group::start(History::open(&path).unwrap());
     let first = recorder
         .record(&entry("skalin", "track", "Stored", 200, "ok"))
         .unwrap();

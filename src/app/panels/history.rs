@@ -8,7 +8,7 @@ use crate::app::model::history::HistoryPane;
 use crate::app::panels::exchange as exchange_view;
 use crate::app::theme::palette;
 use crate::destinations;
-use crate::history::local_time;
+use crate::history::{duration_text, local_time};
 use crate::transport::StatusClass;
 
 /// Draws the pane; returns the offsets of pages to fetch.
@@ -204,7 +204,7 @@ fn table(
                     ui.colored_label(color, &s.status_text);
                 });
                 row.col(|ui| {
-                    ui.label(format!("{} ms", s.duration_ms));
+                    ui.label(duration_text(s.duration_us));
                 });
                 if row.response().clicked() {
                     commands.push(Command::SelectHistory(s.id));
@@ -272,11 +272,11 @@ fn detail(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Command>
         });
         let stored = e.time.to_rfc3339();
         ui.label(format!(
-            "{} · {} · {} · {} ms · {}",
+            "{} · {} · {} · {} · {}",
             local_time(&stored),
             e.mode,
             e.target,
-            e.duration_ms,
+            duration_text(e.micros()),
             e.status_text()
         ))
         .on_hover_text(format!("{stored} (UTC, as stored)"));
