@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 
 /// Version 1 (the console before this layout; it left `user_version` at 0): the record as JSON
 /// text, whole milliseconds, and a trigram index with positions over up to 64 KB of each entry.
-#[cfg(test)]
+/// Kept for the tests of the upgrade and the bench's baseline.
 pub const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
