@@ -23,6 +23,8 @@ use std::time::Duration;
 
 /// The most text of one entry that goes into the search index (see [`Entry::search_text`]).
 pub const SEARCH_TEXT_LIMIT: usize = 1024;
+/// Entries from which the planner's statistics are worth gathering.
+const ANALYZE_FROM: usize = 1_000;
 /// Entries kept when nobody says otherwise; the oldest go first. A size cap
 /// ([`History::set_size_cap`]) may keep fewer.
 pub const DEFAULT_CAP: usize = 1_000_000;
@@ -107,6 +109,8 @@ pub struct History {
     /// Rows in the store, counted at open and kept up to date, so the cap costs nothing
     /// until it is reached.
     rows: usize,
+    /// Rows when the planner's statistics were last gathered (see [`History::analyze`]).
+    analyzed_at: usize,
 }
 
 /// An entry made ready to store: its columns, its compressed record and its search text.
@@ -185,6 +189,9 @@ impl History {
         }
         let mut h = History::counted(conn, Layout::V2).map_err(open_err)?;
         h.max_bytes = h.stored_size_cap().map_err(open_err)?;
+        if h.rows >= ANALYZE_FROM {
+            h.analyze()?;
+        }
         Ok(h)
     }
 
@@ -225,7 +232,20 @@ impl History {
             cap: DEFAULT_CAP,
             max_bytes: None,
             rows: usize::try_from(rows).unwrap_or(0),
+            analyzed_at: 0,
         })
+    }
+
+    /// Gathers the statistics SQLite's planner uses to pick an index: without them it takes a
+    /// status filter's index and sorts every match (tens of thousands in a large store) to
+    /// show the newest page, where walking the entries newest first stops after a page. Done
+    /// at open and whenever the store has doubled since, on a sample (a few milliseconds).
+    fn analyze(&mut self) -> Result<(), HistoryError> {
+        self.conn
+            .execute_batch("PRAGMA analysis_limit = 1000; ANALYZE;")
+            .map_err(sql("gather search statistics"))?;
+        self.analyzed_at = self.rows;
+        Ok(())
     }
 
     /// The store's layout (an older one only when opened read-only).
@@ -304,6 +324,9 @@ impl History {
         }
         tx.commit().map_err(sql("commit an entry"))?;
         self.rows += ids.len();
+        if self.rows >= 2 * self.analyzed_at.max(ANALYZE_FROM) {
+            self.analyze()?;
+        }
         if self.rows > self.cap {
             self.enforce_cap(self.cap)?;
         }
