@@ -179,6 +179,17 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
 
+    if std::env::var_os("HISTORY_BENCH_RECORDING_ONLY").is_some() {
+        // A quick look while tuning the writer: the recording figure alone.
+        let rate = record_in_groups(
+            &dir.path().join("groups.sqlite3"),
+            &mix[..sz.recorded.min(mix.len())],
+            sz.senders,
+            sz.ahead,
+        );
+        println!("recording: {rate:.0} entries/s");
+        return;
+    }
     // Size, v2 and the v1 baseline.
     let v2_path = dir.path().join("size-v2.sqlite3");
     let (v2_bytes, bulk_rate) = {

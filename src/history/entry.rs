@@ -150,8 +150,8 @@ impl Entry {
     }
 
     /// The text that search looks through, at most `limit` bytes: what people search for first
-    /// (the event name, the destination, the statuses, the ids), then the start of the event
-    /// and of each text body. Each part has its own bound, so that one long body cannot crowd
+    /// (the event name, the destination, the statuses, the ids), then the event's values (not
+    /// its keys or punctuation, the same in every entry) and the start of each text body. Each part has its own bound, so that one long body cannot crowd
     /// out the others, and the whole is small, as the index grows with every byte of it.
     pub fn search_text(&self, limit: usize) -> String {
         let mut out = String::with_capacity(limit.min(4096));
@@ -176,7 +176,7 @@ impl Entry {
                 push(v, 128);
             }
         }
-        push(&self.event.to_string(), EVENT_BOUND);
+        push(&event_values(&self.event, EVENT_BOUND), EVENT_BOUND);
         for ex in &self.exchanges {
             if let Some(b) = &ex.request.body {
                 push(b, BODY_BOUND);
@@ -191,10 +191,37 @@ impl Entry {
     }
 }
 
-/// The start of the event's JSON that search looks through.
-const EVENT_BOUND: usize = 384;
+/// The event's values that search looks through, in bytes: the index's cost (in bytes and in
+/// time per entry) grows with every byte of search text.
+const EVENT_BOUND: usize = 256;
 /// The start of each request and reply body that search looks through.
-const BODY_BOUND: usize = 128;
+const BODY_BOUND: usize = 64;
+
+/// The event's string and number values in document order, space-separated, until `limit`
+/// bytes.
+fn event_values(v: &Value, limit: usize) -> String {
+    fn walk(v: &Value, out: &mut String, limit: usize) {
+        if out.len() >= limit {
+            return;
+        }
+        match v {
+            Value::String(s) => {
+                out.push_str(s);
+                out.push(' ');
+            }
+            Value::Number(n) => {
+                out.push_str(&n.to_string());
+                out.push(' ');
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, out, limit)),
+            Value::Object(map) => map.values().for_each(|i| walk(i, out, limit)),
+            Value::Bool(_) | Value::Null => {}
+        }
+    }
+    let mut out = String::new();
+    walk(v, &mut out, limit);
+    out
+}
 
 /// At most the first `limit` bytes of `s`, cut at a character boundary.
 pub fn bounded(s: &str, limit: usize) -> String {

@@ -177,6 +177,10 @@ impl History {
             .map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(open_err)?;
+        // 32 MB of page cache (SQLite's default is 2 MB): the search index's merges and the
+        // filter indexes' newest pages stay in memory while entries stream in.
+        conn.pragma_update(None, "cache_size", -32_768)
+            .map_err(open_err)?;
         index::register(&conn).map_err(open_err)?;
         let moved = schema::prepare(&mut conn).map_err(|source| HistoryError::Layout {
             path: path.to_path_buf(),
