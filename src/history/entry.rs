@@ -197,7 +197,7 @@ const EVENT_BOUND: usize = 256;
 /// The start of each request and reply body that search looks through.
 const BODY_BOUND: usize = 64;
 
-/// The event's string and number values in document order, space-separated, until `limit`
+/// The event's string and number values in document order, one a line, until `limit`
 /// bytes.
 fn event_values(v: &Value, limit: usize) -> String {
     fn walk(v: &Value, out: &mut String, limit: usize) {
@@ -205,13 +205,16 @@ fn event_values(v: &Value, limit: usize) -> String {
             return;
         }
         match v {
+            // One value a line: a search never spans two values, and a space between them
+            // would make trigrams ("ed o") that match words no value holds together,
+            // each such entry then a candidate to check.
             Value::String(s) => {
                 out.push_str(s);
-                out.push(' ');
+                out.push('\n');
             }
             Value::Number(n) => {
                 out.push_str(&n.to_string());
-                out.push(' ');
+                out.push('\n');
             }
             Value::Array(items) => items.iter().for_each(|i| walk(i, out, limit)),
             Value::Object(map) => map.values().for_each(|i| walk(i, out, limit)),
