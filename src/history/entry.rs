@@ -195,7 +195,7 @@ impl Entry {
 /// time per entry) grows with every byte of search text.
 const EVENT_BOUND: usize = 256;
 /// The start of each request and reply body that search looks through.
-const BODY_BOUND: usize = 64;
+const BODY_BOUND: usize = 192;
 
 /// The event's string and number values in document order, one a line, until `limit`
 /// bytes.
