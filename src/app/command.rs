@@ -218,6 +218,8 @@ pub enum Command {
     OpenHistoryInComposer(i64),
     DeleteHistory(i64),
     ClearHistory,
+    /// Keep the history under this many bytes (None: no size cap).
+    SetHistorySizeCap(Option<u64>),
     /// The filters changed: count again and read from the first page.
     ReloadHistory,
     ExportHistory(ExportKind),

@@ -171,7 +171,7 @@ impl BatchRun {
         let (results_tx, results) = mpsc::unbounded_channel();
         let (summary_tx, summary) = oneshot::channel();
         let cancel = Cancel::new();
-        let (writer, writer_task) = Writer::start(rt, history);
+        let (writer, writer_task) = writer::start(rt, history);
         let secrets =
             destinations::kit::settings::secrets(job.destination.settings_schema(), &job.settings);
         let groups = group_by_user(&job.events);
@@ -410,7 +410,7 @@ async fn send_one(
         now,
     );
     let result = EventResult::of(index, event, &outcome, report.as_ref());
-    Some((result, writer.submit(entry)))
+    Some((result, writer.submit(&entry)))
 }
 
 /// Once the event's entry is committed (or could not be): counts it and reports it.

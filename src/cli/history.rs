@@ -6,7 +6,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use segment_console::export;
 use segment_console::files::atomic::write_atomic;
 use segment_console::files::paths::DataDirs;
-use segment_console::history::{Entry, Filter, History, Summary, local_time};
+use segment_console::history::{Entry, Filter, History, Summary, duration_text, local_time};
 use segment_console::transport::StatusClass;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -218,6 +218,7 @@ fn summary_json(s: &Summary) -> Value {
         "status": s.status_class.map(|c| c.as_str()),
         "statusText": s.status_text,
         "durationMs": s.duration_ms,
+        "durationUs": s.duration_us,
     })
 }
 
@@ -228,7 +229,7 @@ fn table(rows: &[Summary], total: usize) -> String {
     )];
     for r in rows {
         lines.push(format!(
-            "{:>6}  {:<19}  {:<8}  {:<24}  {:<13}  {:<8}  {:<12}  {:>5} ms",
+            "{:>6}  {:<19}  {:<8}  {:<24}  {:<13}  {:<8}  {:<12}  {:>8}",
             r.id,
             local_time(&r.time),
             r.call_type,
@@ -236,7 +237,7 @@ fn table(rows: &[Summary], total: usize) -> String {
             r.destination,
             clip(&r.target, 8),
             clip(&r.status_text, 12),
-            r.duration_ms,
+            duration_text(r.duration_us),
         ));
     }
     let shown = rows.len();
@@ -271,10 +272,10 @@ fn show(e: &Entry) -> String {
             e.target
         ),
         format!(
-            "outcome: {}  status: {}  {} ms",
+            "outcome: {}  status: {}  {}",
             e.outcome,
             e.status_text(),
-            e.duration_ms
+            duration_text(e.micros())
         ),
     ];
     if let Some(r) = &e.reason {

@@ -222,6 +222,7 @@ mod tests {
         let report = SendReport {
             started: Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap(),
             elapsed_ms: 31_015,
+            elapsed_us: 31_015_000,
             exchanges: vec![
                 Exchange {
                     request: RequestRecord::of(&req),

@@ -33,6 +33,10 @@ pub struct Entry {
     pub exchanges: Vec<Exchange>,
     pub duration_ms: u64,
     pub status_class: StatusClass,
+    /// The send's duration in microseconds (`duration_ms` keeps whole milliseconds for what
+    /// reads it as before). 0 in records stored before it existed: see [`Entry::micros`].
+    #[serde(default)]
+    pub duration_us: u64,
     /// Set when the event came from an app's own SDK through capture (docs/capture.md), not
     /// from the composer or a file; absent in entries written before capture existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -98,8 +102,8 @@ impl Entry {
             "page" | "screen" => text("name"),
             _ => String::new(),
         };
-        let (exchanges, duration_ms, status_class) = match report {
-            Some(r) => (r.exchanges.clone(), r.elapsed_ms, r.class()),
+        let (exchanges, duration_us, status_class) = match report {
+            Some(r) => (r.exchanges.clone(), r.micros(), r.class()),
             None => {
                 // Nothing was sent: keep the requests a `requests` outcome would have sent.
                 let exchanges = outcome
@@ -129,8 +133,9 @@ impl Entry {
             reason: outcome.reason.clone(),
             findings: outcome.findings.clone(),
             exchanges,
-            duration_ms,
+            duration_ms: duration_us / 1000,
             status_class,
+            duration_us,
             captured: None,
         };
         // Replies were masked by the transport; this catches anything it could not know of.
@@ -164,36 +169,98 @@ impl Entry {
         parts.join(", ")
     }
 
-    /// The text that search looks through: the event, then each request and reply body
-    /// (text bodies only), at most `limit` bytes in all so that one huge reply cannot bloat
-    /// the index.
+    /// The send's duration in microseconds; from the milliseconds for a record stored before
+    /// microseconds were.
+    pub fn micros(&self) -> u64 {
+        if self.duration_us == 0 {
+            self.duration_ms.saturating_mul(1000)
+        } else {
+            self.duration_us
+        }
+    }
+
+    /// The text that search looks through, at most `limit` bytes: what people search for first
+    /// (the event name, the destination, the statuses, the ids), then the event's values (not
+    /// its keys or punctuation, the same in every entry) and the start of each text body. Each part has its own bound, so that one long body cannot crowd
+    /// out the others, and the whole is small, as the index grows with every byte of it.
     pub fn search_text(&self, limit: usize) -> String {
-        let mut out = String::new();
-        let mut push = |s: &str| {
-            if out.len() >= limit {
+        let mut out = String::with_capacity(limit.min(4096));
+        let mut push = |s: &str, bound: usize| {
+            if s.is_empty() || out.len() >= limit {
                 return;
             }
-            let room = limit - out.len();
-            let mut cut = room.min(s.len());
-            while !s.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            out.push_str(s.get(..cut).unwrap_or_default());
+            out.push_str(&bounded(s, bound.min(limit - out.len())));
             out.push('\n');
         };
-        push(&self.event_name);
-        push(&self.event.to_string());
+        push(&self.event_name, 256);
+        push(&self.destination, 64);
+        push(&self.status_text(), 128);
+        for key in [
+            "userId",
+            "anonymousId",
+            "messageId",
+            "groupId",
+            "previousId",
+        ] {
+            if let Some(v) = self.event.get(key).and_then(Value::as_str) {
+                push(v, 128);
+            }
+        }
+        push(&event_values(&self.event, EVENT_BOUND), EVENT_BOUND);
         for ex in &self.exchanges {
-            push(&ex.request.url);
             if let Some(b) = &ex.request.body {
-                push(b);
+                push(b, BODY_BOUND);
             }
             for a in &ex.attempts {
                 if let Some(b) = a.body.as_ref().filter(|b| b.encoding.is_none()) {
-                    push(&b.text);
+                    push(&b.text, BODY_BOUND);
                 }
             }
         }
         out
     }
+}
+
+/// The event's values that search looks through, in bytes: the index's cost (in bytes and in
+/// time per entry) grows with every byte of search text.
+const EVENT_BOUND: usize = 256;
+/// The start of each request and reply body that search looks through.
+const BODY_BOUND: usize = 192;
+
+/// The event's string and number values in document order, one a line, until `limit`
+/// bytes.
+fn event_values(v: &Value, limit: usize) -> String {
+    fn walk(v: &Value, out: &mut String, limit: usize) {
+        if out.len() >= limit {
+            return;
+        }
+        match v {
+            // One value a line: a search never spans two values, and a space between them
+            // would make trigrams ("ed o") that match words no value holds together,
+            // each such entry then a candidate to check.
+            Value::String(s) => {
+                out.push_str(s);
+                out.push('\n');
+            }
+            Value::Number(n) => {
+                out.push_str(&n.to_string());
+                out.push('\n');
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, out, limit)),
+            Value::Object(map) => map.values().for_each(|i| walk(i, out, limit)),
+            Value::Bool(_) | Value::Null => {}
+        }
+    }
+    let mut out = String::new();
+    walk(v, &mut out, limit);
+    out
+}
+
+/// At most the first `limit` bytes of `s`, cut at a character boundary.
+pub fn bounded(s: &str, limit: usize) -> String {
+    let mut cut = limit.min(s.len());
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    s.get(..cut).unwrap_or_default().to_string()
 }

@@ -1,21 +1,33 @@
 //! The history: a SQLite store (bundled SQLite, WAL) of every send, one API in front of it.
-//! Columns hold what the filters need; the entry itself is one JSON document; a trigram FTS5
-//! index makes substring search fast over the event and the bodies.
+//! Columns hold what the filters need; the entry itself is one JSON document, compressed
+//! (`codec`); a trigram index over a bounded part of each entry makes substring search fast
+//! (`index`). `schema` holds the layout, its version and the upgrade of older stores; `group`
+//! commits many senders' entries together.
 
+pub mod codec;
 pub mod entry;
+pub mod group;
+pub mod index;
+pub mod schema;
+pub mod size;
 
 pub use entry::Entry;
+pub use schema::Layout;
+pub use size::{SizeCap, size_text};
 
 use crate::transport::StatusClass;
-use rusqlite::types::Value as SqlValue;
+use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The most text of one entry that goes into the search index.
-pub const SEARCH_TEXT_LIMIT: usize = 64 * 1024;
-/// Entries kept when nobody says otherwise; the oldest go first.
-pub const DEFAULT_CAP: usize = 100_000;
+/// The most text of one entry that goes into the search index (see [`Entry::search_text`]).
+pub const SEARCH_TEXT_LIMIT: usize = 1024;
+/// Entries from which the planner's statistics are worth gathering.
+const ANALYZE_FROM: usize = 1_000;
+/// Entries kept when nobody says otherwise; the oldest go first. A size cap
+/// ([`History::set_size_cap`]) may keep fewer.
+pub const DEFAULT_CAP: usize = 1_000_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
@@ -24,6 +36,11 @@ pub enum HistoryError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    #[error("cannot open the history at {path}: {source}")]
+    Layout {
+        path: PathBuf,
+        source: schema::SchemaError,
+    },
     #[error("the history could not {action}: {source}")]
     Sql {
         action: &'static str,
@@ -31,8 +48,12 @@ pub enum HistoryError {
     },
     #[error("history entry {id} is damaged: {source}")]
     Damaged { id: i64, source: serde_json::Error },
+    #[error("history entry {id} is damaged: its record cannot be decompressed ({source})")]
+    Unreadable { id: i64, source: std::io::Error },
     #[error("the entry could not be stored: {0}")]
     Encode(serde_json::Error),
+    #[error("the entry could not be compressed: {0}")]
+    Compress(std::io::Error),
     #[error("cannot make the history at {path} private (owner-only): {source}")]
     Permissions {
         path: PathBuf,
@@ -53,9 +74,10 @@ pub struct Filter {
     pub event_name: Option<String>,
     /// Any of these classes (empty: all).
     pub status: Vec<StatusClass>,
-    /// Text anywhere in the event or the bodies, case-insensitive. Three characters or more
-    /// search the index; one or two look only at the event name (an index of trigrams cannot
-    /// find less than three characters, and a scan of every body would be slow).
+    /// Text in the event or the bodies, case-insensitive. Three characters or more search the
+    /// index (names, ids, statuses, and the start of the event and of each body: see
+    /// [`Entry::search_text`]); one or two look only at the event name (an index of trigrams
+    /// cannot find less than three characters, and a scan of every body would be slow).
     pub text: Option<String>,
 }
 
@@ -72,51 +94,66 @@ pub struct Summary {
     pub outcome: String,
     pub status_class: Option<StatusClass>,
     pub status_text: String,
+    /// Whole milliseconds (`duration_us / 1000`).
     pub duration_ms: u64,
+    pub duration_us: u64,
 }
 
 pub struct History {
     conn: Connection,
+    layout: Layout,
     cap: usize,
+    /// The most bytes the store may take, if the user set it (kept in the store's `meta`, so
+    /// the window and `run` keep the same cap).
+    max_bytes: Option<u64>,
     /// Rows in the store, counted at open and kept up to date, so the cap costs nothing
     /// until it is reached.
     rows: usize,
+    /// Rows when the planner's statistics were last gathered (see [`History::analyze`]).
+    analyzed_at: usize,
 }
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS entries (
-    -- AUTOINCREMENT: ids are never reused, so 'newest first' is 'highest id first' even
-    -- after deletions, and an id in an export or a log always means the same entry.
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    time TEXT NOT NULL,
-    destination TEXT NOT NULL,
-    mode TEXT NOT NULL,
-    target TEXT NOT NULL,
-    call_type TEXT NOT NULL,
-    event_name TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    status_class TEXT NOT NULL,
-    status_text TEXT NOT NULL,
-    duration_ms INTEGER NOT NULL,
-    record TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS entries_destination ON entries(destination, id);
-CREATE INDEX IF NOT EXISTS entries_call_type ON entries(call_type, id);
-CREATE INDEX IF NOT EXISTS entries_event_name ON entries(event_name, id);
-CREATE INDEX IF NOT EXISTS entries_status_class ON entries(status_class, id);
-CREATE VIRTUAL TABLE IF NOT EXISTS entries_text USING fts5(
-    body, tokenize = 'trigram', content = '', contentless_delete = 1
-);
-CREATE TRIGGER IF NOT EXISTS entries_text_delete AFTER DELETE ON entries BEGIN
-    DELETE FROM entries_text WHERE rowid = old.id;
-END;
-";
+/// An entry made ready to store: its columns, its compressed record and its search text.
+/// Making it is most of the cost of storing an entry, and needs no store: senders make their
+/// own, so that the one writer only inserts (see `group`).
+#[derive(Clone, Debug)]
+pub struct Encoded {
+    time: String,
+    destination: String,
+    mode: String,
+    target: String,
+    call_type: String,
+    event_name: String,
+    outcome: String,
+    status_class: &'static str,
+    status_text: String,
+    duration_us: i64,
+    record: Vec<u8>,
+    search: String,
+}
 
-const SUMMARY_COLUMNS: &str = "entries.id, time, destination, mode, target, call_type, \
-    event_name, outcome, status_class, status_text, duration_ms";
+impl Encoded {
+    pub fn new(e: &Entry) -> Result<Encoded, HistoryError> {
+        let json = serde_json::to_vec(e).map_err(HistoryError::Encode)?;
+        Ok(Encoded {
+            time: e.time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            destination: e.destination.clone(),
+            mode: e.mode.clone(),
+            target: e.target.clone(),
+            call_type: e.call_type.clone(),
+            event_name: e.event_name.clone(),
+            outcome: e.outcome.clone(),
+            status_class: e.status_class.as_str(),
+            status_text: e.status_text(),
+            duration_us: i64::try_from(e.micros()).unwrap_or(i64::MAX),
+            record: codec::pack(&json).map_err(HistoryError::Compress)?,
+            search: e.search_text(SEARCH_TEXT_LIMIT),
+        })
+    }
+}
 
 impl History {
-    /// Opens (creating when missing) the store at `path`.
+    /// Opens (creating when missing) the store at `path`, upgrading one an older console made.
     pub fn open(path: &Path) -> Result<History, HistoryError> {
         let open_err = |source| HistoryError::Open {
             path: path.to_path_buf(),
@@ -129,23 +166,42 @@ impl History {
             path: path.to_path_buf(),
             source,
         })?;
-        let conn = Connection::open(path).map_err(open_err)?;
+        let mut conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(open_err)?;
         // WAL lets the window read while a batch run writes. synchronous=FULL makes every
         // commit reach the disk before `append` returns: an entry the user has seen survives
         // a crash of the console and also a power cut or an OS crash (NORMAL would be safe
-        // only against the first). One fsync per send is cheap next to an HTTP round trip.
+        // only against the first). Entries arriving together share a commit (see `group`).
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(open_err)?;
-        conn.execute_batch(SCHEMA).map_err(open_err)?;
-        History::counted(conn).map_err(open_err)
+        // 32 MB of page cache (SQLite's default is 2 MB): the search index's merges and the
+        // filter indexes' newest pages stay in memory while entries stream in.
+        conn.pragma_update(None, "cache_size", -32_768)
+            .map_err(open_err)?;
+        index::register(&conn).map_err(open_err)?;
+        let moved = schema::prepare(&mut conn).map_err(|source| HistoryError::Layout {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if moved > 0 {
+            // The old layout's pages are free now: give them back to the disk (the old store
+            // was several times the size). Safe to stop: VACUUM is one transaction too.
+            let _ = conn.execute_batch("VACUUM");
+        }
+        let mut h = History::counted(conn, Layout::V2).map_err(open_err)?;
+        h.max_bytes = h.stored_size_cap().map_err(open_err)?;
+        if h.rows >= ANALYZE_FROM {
+            h.analyze()?;
+        }
+        Ok(h)
     }
 
     /// Opens an existing store for reading only, as the command line does beside a running
-    /// window or batch: nothing is created, migrated or written.
+    /// window or batch: nothing is created, upgraded or written. A store of an older layout is
+    /// read as it is.
     pub fn open_read_only(path: &Path) -> Result<History, HistoryError> {
         let open_err = |source| HistoryError::Open {
             path: path.to_path_buf(),
@@ -156,17 +212,49 @@ impl History {
         let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(open_err)?;
-        History::counted(conn).map_err(open_err)
+        index::register(&conn).map_err(open_err)?;
+        let layout = schema::layout(&conn)
+            .map_err(|source| HistoryError::Layout {
+                path: path.to_path_buf(),
+                source,
+            })?
+            // An empty file: let the count below say there is no history in it.
+            .unwrap_or(Layout::V2);
+        let mut h = History::counted(conn, layout).map_err(open_err)?;
+        if layout == Layout::V2 {
+            h.max_bytes = h.stored_size_cap().map_err(open_err)?;
+        }
+        Ok(h)
     }
 
     /// The store over an open connection, with the number of entries the cap is kept against.
-    fn counted(conn: Connection) -> Result<History, rusqlite::Error> {
+    fn counted(conn: Connection, layout: Layout) -> Result<History, rusqlite::Error> {
         let rows: i64 = conn.query_row("SELECT count(*) FROM entries", [], |r| r.get(0))?;
         Ok(History {
             conn,
+            layout,
             cap: DEFAULT_CAP,
+            max_bytes: None,
             rows: usize::try_from(rows).unwrap_or(0),
+            analyzed_at: 0,
         })
+    }
+
+    /// Gathers the statistics SQLite's planner uses to pick an index: without them it takes a
+    /// status filter's index and sorts every match (tens of thousands in a large store) to
+    /// show the newest page, where walking the entries newest first stops after a page. Done
+    /// at open and whenever the store has doubled since, on a sample (a few milliseconds).
+    fn analyze(&mut self) -> Result<(), HistoryError> {
+        self.conn
+            .execute_batch("PRAGMA analysis_limit = 1000; ANALYZE;")
+            .map_err(sql("gather search statistics"))?;
+        self.analyzed_at = self.rows;
+        Ok(())
+    }
+
+    /// The store's layout (an older one only when opened read-only).
+    pub fn layout(&self) -> Layout {
+        self.layout
     }
 
     /// A number that changes when another connection (another process: a `run` in a terminal,
@@ -193,13 +281,22 @@ impl History {
 
     /// Stores several entries in one transaction (an import, a batch's last results).
     pub fn append_all(&mut self, entries: &[Entry]) -> Result<Vec<i64>, HistoryError> {
+        let encoded = entries
+            .iter()
+            .map(Encoded::new)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.append_encoded(&encoded)
+    }
+
+    /// Stores entries already encoded, in one transaction: their ids once it is on disk.
+    pub fn append_encoded(&mut self, entries: &[Encoded]) -> Result<Vec<i64>, HistoryError> {
         let tx = self.conn.transaction().map_err(sql("start a write"))?;
         let mut ids = Vec::with_capacity(entries.len());
         {
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO entries (time, destination, mode, target, call_type, event_name, \
-                     outcome, status_class, status_text, duration_ms, record) \
+                     outcome, status_class, status_text, duration_us, record) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
                 .map_err(sql("prepare a write"))?;
@@ -207,33 +304,38 @@ impl History {
                 .prepare_cached("INSERT INTO entries_text (rowid, body) VALUES (?1, ?2)")
                 .map_err(sql("prepare a write"))?;
             for e in entries {
-                let record = serde_json::to_string(e).map_err(HistoryError::Encode)?;
                 insert
                     .execute(params![
-                        e.time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                        e.time,
                         e.destination,
                         e.mode,
                         e.target,
                         e.call_type,
                         e.event_name,
                         e.outcome,
-                        e.status_class.as_str(),
-                        e.status_text(),
-                        i64::try_from(e.duration_ms).unwrap_or(i64::MAX),
-                        record,
+                        e.status_class,
+                        e.status_text,
+                        e.duration_us,
+                        e.record,
                     ])
                     .map_err(sql("store an entry"))?;
                 let id = tx.last_insert_rowid();
                 index
-                    .execute(params![id, e.search_text(SEARCH_TEXT_LIMIT)])
+                    .execute(params![id, e.search])
                     .map_err(sql("index an entry"))?;
                 ids.push(id);
             }
         }
         tx.commit().map_err(sql("commit an entry"))?;
         self.rows += ids.len();
+        if self.rows >= 2 * self.analyzed_at.max(ANALYZE_FROM) {
+            self.analyze()?;
+        }
         if self.rows > self.cap {
             self.enforce_cap(self.cap)?;
+        }
+        if self.max_bytes.is_some() {
+            self.enforce_size(1)?;
         }
         Ok(ids)
     }
@@ -246,8 +348,11 @@ impl History {
         page_size: usize,
     ) -> Result<Vec<Summary>, HistoryError> {
         let (from, order, mut args) = from_where(filter);
-        let sql_text =
-            format!("SELECT {SUMMARY_COLUMNS} {from} ORDER BY {order} DESC LIMIT ? OFFSET ?");
+        let sql_text = format!(
+            "SELECT entries.id, time, destination, mode, target, call_type, event_name, outcome, \
+             status_class, status_text, {} {from} ORDER BY {order} DESC LIMIT ? OFFSET ?",
+            self.layout.duration_us()
+        );
         args.push(SqlValue::Integer(to_i64(page_size)));
         args.push(SqlValue::Integer(to_i64(page.saturating_mul(page_size))));
         let mut stmt = self
@@ -257,6 +362,7 @@ impl History {
         let rows = stmt
             .query_map(params_from_iter(args), |r| {
                 let class: String = r.get(8)?;
+                let us = u64::try_from(r.get::<_, i64>(10)?).unwrap_or(0);
                 Ok(Summary {
                     id: r.get(0)?,
                     time: r.get(1)?,
@@ -268,7 +374,8 @@ impl History {
                     outcome: r.get(7)?,
                     status_class: StatusClass::parse(&class),
                     status_text: r.get(9)?,
-                    duration_ms: u64::try_from(r.get::<_, i64>(10)?).unwrap_or(0),
+                    duration_ms: us / 1000,
+                    duration_us: us,
                 })
             })
             .map_err(sql("search"))?;
@@ -305,19 +412,44 @@ impl History {
     }
 
     pub fn get(&self, id: i64) -> Result<Option<Entry>, HistoryError> {
-        let record: Option<String> = self
+        let record: Option<Vec<u8>> = self
             .conn
             .query_row("SELECT record FROM entries WHERE id = ?1", [id], |r| {
-                r.get(0)
+                Ok(match r.get_ref(0)? {
+                    // A v1 record (read-only over an older store): the JSON itself.
+                    ValueRef::Text(t) => t.to_vec(),
+                    ValueRef::Blob(b) => codec::unpack(b).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            0,
+                            rusqlite::types::Type::Blob,
+                            Box::new(e),
+                        )
+                    })?,
+                    _ => Vec::new(),
+                })
             })
             .optional()
-            .map_err(sql("read an entry"))?;
+            .map_err(|e| match e {
+                rusqlite::Error::FromSqlConversionFailure(_, _, source) => {
+                    HistoryError::Unreadable {
+                        id,
+                        source: std::io::Error::other(source),
+                    }
+                }
+                e => HistoryError::Sql {
+                    action: "read an entry",
+                    source: e,
+                },
+            })?;
         let Some(record) = record else {
             return Ok(None);
         };
-        let mut entry: Entry =
-            serde_json::from_str(&record).map_err(|source| HistoryError::Damaged { id, source })?;
+        let mut entry: Entry = serde_json::from_slice(&record)
+            .map_err(|source| HistoryError::Damaged { id, source })?;
         entry.id = id;
+        if entry.duration_us == 0 {
+            entry.duration_us = entry.duration_ms.saturating_mul(1000);
+        }
         Ok(Some(entry))
     }
 
@@ -417,6 +549,20 @@ pub fn local_time(rfc3339: &str) -> String {
         .unwrap_or_else(|_| rfc3339.to_string())
 }
 
+/// A duration as the list and `history` show it: a decimal below 10 ms, where loopback sends
+/// are (`0.4 ms`, `3.2 ms`), whole milliseconds up to a second (`12 ms`), then seconds
+/// (`1.5 s`).
+pub fn duration_text(us: u64) -> String {
+    // The bounds are where the rounded figure would change form (9,960 µs reads "10 ms").
+    if us < 9_950 {
+        format!("{:.1} ms", us as f64 / 1000.0)
+    } else if us < 999_500 {
+        format!("{} ms", (us + 500) / 1000)
+    } else {
+        format!("{:.1} s", us as f64 / 1e6)
+    }
+}
+
 fn to_i64(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -429,6 +575,7 @@ fn from_where(filter: &Filter) -> (String, &'static str, Vec<SqlValue>) {
     let mut order = "entries.id";
     let mut parts: Vec<String> = Vec::new();
     let mut args: Vec<SqlValue> = Vec::new();
+    let mut confirm = None;
     if let Some(text) = filter
         .text
         .as_deref()
@@ -439,8 +586,11 @@ fn from_where(filter: &Filter) -> (String, &'static str, Vec<SqlValue>) {
             from = "FROM entries_text JOIN entries ON entries.id = entries_text.rowid".into();
             order = "entries_text.rowid";
             parts.push("entries_text MATCH ?".into());
-            // One quoted phrase: with trigrams, that is "contains this text".
-            args.push(SqlValue::Text(format!("\"{}\"", text.replace('"', "\"\""))));
+            // The index finds the entries holding every trigram of the text; the check,
+            // last so that it runs only on what the other filters let through, keeps
+            // those where the trigrams stand together.
+            args.push(SqlValue::Text(index::trigram_query(text)));
+            confirm = Some(text.to_lowercase());
         } else {
             parts.push("event_name LIKE ? ESCAPE '\\'".into());
             let escaped = text
@@ -469,6 +619,10 @@ fn from_where(filter: &Filter) -> (String, &'static str, Vec<SqlValue>) {
                 .map(|c| SqlValue::Text(c.as_str().to_string())),
         );
     }
+    if let Some(needle) = confirm {
+        parts.push(format!("{}(entries.record, ?)", index::CONTAINS_FN));
+        args.push(SqlValue::Text(needle));
+    }
     if !parts.is_empty() {
         from.push_str(" WHERE ");
         from.push_str(&parts.join(" AND "));
@@ -478,3 +632,5 @@ fn from_where(filter: &Filter) -> (String, &'static str, Vec<SqlValue>) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod v2_tests;

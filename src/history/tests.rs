@@ -30,7 +30,7 @@ fn reply(status: u16, body: &str) -> Attempt {
     }
 }
 
-fn entry(dest: &str, call: &str, name: &str, status: u16, reply_body: &str) -> Entry {
+pub(super) fn entry(dest: &str, call: &str, name: &str, status: u16, reply_body: &str) -> Entry {
     let mut event = json!({"type": call, "userId": "u1", "properties": {"plan": "gold"}});
     match call {
         "track" => event["event"] = json!(name),
@@ -49,6 +49,7 @@ fn entry(dest: &str, call: &str, name: &str, status: u16, reply_body: &str) -> E
     let report = SendReport {
         started: at(0),
         elapsed_ms: 7,
+        elapsed_us: 7_250,
         exchanges: vec![Exchange {
             request: RequestRecord::of(&req),
             attempts: vec![reply(status, reply_body)],
@@ -70,17 +71,17 @@ fn entry(dest: &str, call: &str, name: &str, status: u16, reply_body: &str) -> E
     )
 }
 
-fn store() -> (tempfile::TempDir, History) {
+pub(super) fn store() -> (tempfile::TempDir, History) {
     let dir = tempfile::tempdir().unwrap();
     let h = History::open(&dir.path().join("history.sqlite3")).unwrap();
     (dir, h)
 }
 
-fn ids(rows: &[Summary]) -> Vec<i64> {
+pub(super) fn ids(rows: &[Summary]) -> Vec<i64> {
     rows.iter().map(|r| r.id).collect()
 }
 
-fn text(t: &str) -> Filter {
+pub(super) fn text(t: &str) -> Filter {
     Filter {
         text: Some(t.into()),
         ..Filter::default()
@@ -280,6 +281,7 @@ fn recording_masks_secrets_everywhere() {
     let report = SendReport {
         started: at(0),
         elapsed_ms: 1,
+        elapsed_us: 1_000,
         exchanges: vec![Exchange {
             request: RequestRecord::of(&req),
             attempts: vec![attempt],

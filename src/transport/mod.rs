@@ -184,9 +184,11 @@ impl Transport {
             }
             exchanges.push(ex);
         }
+        let elapsed = t0.elapsed();
         SendReport {
             started,
-            elapsed_ms: millis(t0.elapsed()),
+            elapsed_ms: millis(elapsed),
+            elapsed_us: u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
             exchanges,
         }
     }

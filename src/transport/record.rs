@@ -345,6 +345,10 @@ impl Exchange {
 pub struct SendReport {
     pub started: DateTime<Utc>,
     pub elapsed_ms: u64,
+    /// The same duration in microseconds: a loopback send takes well under a millisecond.
+    /// 0 in reports saved before it existed (see [`SendReport::micros`]).
+    #[serde(default)]
+    pub elapsed_us: u64,
     pub exchanges: Vec<Exchange>,
 }
 
@@ -359,6 +363,15 @@ pub enum Ending {
 }
 
 impl SendReport {
+    /// The send's duration in microseconds, from the milliseconds when that is all there is.
+    pub fn micros(&self) -> u64 {
+        if self.elapsed_us == 0 {
+            self.elapsed_ms.saturating_mul(1000)
+        } else {
+            self.elapsed_us
+        }
+    }
+
     pub fn ending(&self) -> Ending {
         if self.cancelled() {
             return Ending::Cancelled;

@@ -75,6 +75,7 @@ pub fn history_entries(n: usize) -> Vec<Entry> {
                 SendReport {
                     started: at,
                     elapsed_ms: 4 + (i % 40) as u64,
+                    elapsed_us: 4_000 + (i % 40) as u64 * 1_000 + (i % 997) as u64,
                     exchanges: outcome
                         .requests
                         .iter()

@@ -39,7 +39,11 @@ pub enum Msg {
     HistoryCount {
         generation: u64,
         total: Result<usize, String>,
+        /// False for a first, partial count ("at least"): the exact one follows.
+        exact: bool,
     },
+    /// The history's size cap and how many entries it has removed.
+    HistorySize(crate::history::SizeCap),
     /// A full history entry, fetched for a purpose (show, replay, open, export).
     HistoryEntry {
         purpose: EntryPurpose,
@@ -314,15 +318,40 @@ impl Services {
         });
     }
 
+    /// Counts in two steps: up to [`QUICK_COUNT`] at once, so that the list has its rows
+    /// (a count of a million matches takes a while), then, when there are more, exactly.
     pub fn count_history(&self, generation: u64, filter: Filter) {
+        let more = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let quick_more = more.clone();
+        let exact_filter = filter.clone();
         self.history(move |h| {
+            let total = h
+                .count_at_most(&filter, QUICK_COUNT)
+                .map_err(|e| e.to_string());
+            let exact = !matches!(total, Ok(n) if n >= QUICK_COUNT);
+            quick_more.store(!exact, std::sync::atomic::Ordering::Relaxed);
             Some(Msg::HistoryCount {
                 generation,
-                total: h.count(&filter).map_err(|e| e.to_string()),
+                total,
+                exact,
             })
         });
+        self.history(move |h| {
+            if !more.load(std::sync::atomic::Ordering::Relaxed) {
+                return None;
+            }
+            Some(Msg::HistoryCount {
+                generation,
+                total: h.count(&exact_filter).map_err(|e| e.to_string()),
+                exact: true,
+            })
+        });
+        self.history(|h| h.size_cap().ok().map(Msg::HistorySize));
     }
 }
+
+/// Matches counted before the list shows its rows; more are counted exactly afterwards.
+pub const QUICK_COUNT: usize = 1_000;
 
 /// How often the history thread, when idle, looks for entries other processes wrote.
 const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(400);

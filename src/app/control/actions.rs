@@ -89,6 +89,23 @@ impl App {
             Command::AddEvents(events) => self.add_events(events),
             Command::Compare(c) => self.compare_command(c),
             Command::ReloadHistory => self.reload_history(),
+            Command::SetHistorySizeCap(cap) => {
+                self.services.history(move |h| {
+                    let (text, error) = match (h.set_size_cap(cap), cap) {
+                        (Ok(n), Some(b)) => (
+                            format!(
+                                "The history is kept under {}; {n} oldest entries removed now.",
+                                crate::history::size_text(b)
+                            ),
+                            false,
+                        ),
+                        (Ok(_), None) => ("The history has no size cap.".into(), false),
+                        (Err(e), _) => (format!("Could not set the history's size cap: {e}"), true),
+                    };
+                    Some(crate::app::background::services::Msg::Status { text, error })
+                });
+                self.reload_history();
+            }
             Command::ClearHistory => {
                 self.services.history(|h| {
                     Some(match h.clear() {

@@ -85,11 +85,17 @@ impl App {
                 }
             }
             Msg::HistoryChanged => self.reload_history(),
-            Msg::HistoryCount { generation, total } => {
+            Msg::HistorySize(size) => self.history.size = size,
+            Msg::HistoryCount {
+                generation,
+                total,
+                exact,
+            } => {
                 if generation == self.history.generation {
                     match total {
                         Ok(n) => {
                             self.history.total = Some(n);
+                            self.history.counting = !exact;
                             self.history.error = None;
                         }
                         Err(e) => {

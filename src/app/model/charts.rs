@@ -138,6 +138,7 @@ mod tests {
             status_class: Some(class),
             status_text: String::new(),
             duration_ms: ms,
+            duration_us: ms * 1000,
         }
     }
 

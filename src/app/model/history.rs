@@ -17,6 +17,10 @@ pub struct HistoryPane {
     /// Bumped whenever the rows shown are stale (filters changed, history changed).
     pub generation: u64,
     pub total: Option<usize>,
+    /// `total` is a first, partial count; the exact one is on its way.
+    pub counting: bool,
+    /// The size cap the store keeps, and how many entries it removed.
+    pub size: crate::history::SizeCap,
     pub rows: BTreeMap<usize, Summary>,
     requested: BTreeSet<usize>,
     pub selected: Option<i64>,
@@ -60,6 +64,7 @@ impl HistoryPane {
         self.rows.clear();
         self.requested.clear();
         self.total = None;
+        self.counting = false;
     }
 
     pub fn accept_page(&mut self, generation: u64, offset: usize, rows: Vec<Summary>) {

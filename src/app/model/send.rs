@@ -103,6 +103,7 @@ mod tests {
         SendReport {
             started: chrono::Utc::now(),
             elapsed_ms: 0,
+            elapsed_us: 0,
             exchanges: Vec::new(),
         }
     }

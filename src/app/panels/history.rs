@@ -8,7 +8,7 @@ use crate::app::model::history::{HistoryPane, SPLIT_RANGE};
 use crate::app::panels::exchange as exchange_view;
 use crate::app::theme::palette;
 use crate::destinations;
-use crate::history::local_time;
+use crate::history::{duration_text, local_time, size_text};
 use crate::transport::StatusClass;
 
 /// Draws the pane; returns the offsets of pages to fetch.
@@ -71,11 +71,7 @@ pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Comman
             "any call",
             &calls,
         );
-        match pane.total {
-            Some(1) => ui.label("1 entry"),
-            Some(n) => ui.label(format!("{n} entries")),
-            None => ui.spinner(),
-        };
+        count_label(ui, pane, commands);
         if pane.confirm_clear {
             ui.colored_label(palette(ui).warning, "Delete every history entry?");
             if ui.button("Yes, clear history").clicked() {
@@ -101,6 +97,21 @@ pub fn show(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Comman
     }
     if let Some(e) = &pane.error {
         ui.colored_label(palette(ui).error, e);
+    }
+    if let Some(max) = pane.size.max_bytes
+        && pane.size.trimmed > 0
+    {
+        ui.colored_label(
+            palette(ui).warning,
+            format!(
+                "Oldest entries removed to keep the history under {}",
+                size_text(max)
+            ),
+        )
+        .on_hover_text(format!(
+            "{} entries removed so far; right-click the entry count to change the cap",
+            pane.size.trimmed
+        ));
     }
     crate::app::panels::charts::show(ui, &mut pane.charts, pane.total);
     let area = ui.available_rect_before_wrap();
@@ -267,7 +278,7 @@ fn table(
                 let selected = pane.selected == Some(s.id);
                 let name = row_name(&s);
                 row.col(|ui| {
-                    ui.label(format!("{} ms", s.duration_ms));
+                    ui.label(duration_text(s.duration_us));
                     // The cell's own bounds give the row's height (the cells' responses
                     // reach into the spacing below).
                     let cell = ui.max_rect();
@@ -310,12 +321,12 @@ fn row_name(s: &crate::history::Summary) -> String {
         .collect::<Vec<_>>()
         .join(" ");
     format!(
-        "{}, {what} to {} ({}), {}, {} ms",
+        "{}, {what} to {} ({}), {}, {}",
         local_time(&s.time),
         s.destination,
         s.target,
         s.status_text,
-        s.duration_ms
+        duration_text(s.duration_us)
     )
 }
 
@@ -378,11 +389,11 @@ fn detail(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Command>
         });
         let stored = e.time.to_rfc3339();
         ui.label(format!(
-            "{} · {} · {} · {} ms · {}",
+            "{} · {} · {} · {} · {}",
             local_time(&stored),
             e.mode,
             e.target,
-            e.duration_ms,
+            duration_text(e.micros()),
             e.status_text()
         ))
         .on_hover_text(format!("{stored} (UTC, as stored)"));
@@ -441,4 +452,46 @@ fn filter_box<T: Clone + PartialEq>(
         .labelled_by(label.id)
         .on_hover_text(name);
     changed
+}
+
+/// Size caps offered (bytes, as disks count them).
+const SIZE_CAPS: [(u64, &str); 4] = [
+    (100_000_000, "100 MB"),
+    (500_000_000, "500 MB"),
+    (1_000_000_000, "1 GB"),
+    (5_000_000_000, "5 GB"),
+];
+
+/// "N entries", "1000+ entries, counting…" while the exact count of a large search is on its
+/// way; right-click sets the history's size cap.
+fn count_label(ui: &mut egui::Ui, pane: &HistoryPane, commands: &mut Vec<Command>) {
+    let r = match (pane.total, pane.counting) {
+        (Some(1), false) => ui.label("1 entry"),
+        (Some(n), false) => ui.label(format!("{n} entries")),
+        (Some(n), true) => ui.label(format!("{n}+ entries, counting…")),
+        (None, _) => ui.add(egui::Spinner::new()).on_hover_text("counting…"),
+    };
+    let cap = pane.size.max_bytes.map_or("no size cap".to_string(), |b| {
+        format!("kept under {}", size_text(b))
+    });
+    r.on_hover_text(format!("History {cap}; right-click to change"))
+        .context_menu(|ui| {
+            ui.label("Keep the history under");
+            for (bytes, text) in SIZE_CAPS {
+                if ui
+                    .selectable_label(pane.size.max_bytes == Some(bytes), text)
+                    .clicked()
+                {
+                    commands.push(Command::SetHistorySizeCap(Some(bytes)));
+                    ui.close();
+                }
+            }
+            if ui
+                .selectable_label(pane.size.max_bytes.is_none(), "no size cap")
+                .clicked()
+            {
+                commands.push(Command::SetHistorySizeCap(None));
+                ui.close();
+            }
+        });
 }
