@@ -10,6 +10,7 @@ use super::wire::{self, MAX_REQUEST_BYTES};
 use super::writer::Writer;
 use super::{CaptureConfig, CaptureError, SourceFault, Tap};
 use crate::sandbox::conn::{Conn, CuttableListener};
+use crate::sandbox::task::ServerTask;
 use crate::sandbox::{BasicAuth, BodyError, basic_auth, header_text, lock, read_body, same_secret};
 use crate::transport::Transport;
 use axum::Router;
@@ -25,7 +26,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, oneshot};
-use tokio::task::JoinHandle;
 
 /// How long a shutdown waits for requests in flight before it abandons them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -95,8 +95,7 @@ impl Capture {
         });
         Ok(CaptureHandle {
             control: CaptureControl { shared },
-            stop: Some(stop),
-            task: Some(task),
+            server: ServerTask::new(stop, task, SHUTDOWN_GRACE),
         })
     }
 }
@@ -166,8 +165,7 @@ impl CaptureControl {
 /// A capture running on the caller's runtime; dropping it stops the server too.
 pub struct CaptureHandle {
     control: CaptureControl,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    server: ServerTask,
 }
 
 impl std::ops::Deref for CaptureHandle {
@@ -184,26 +182,8 @@ impl CaptureHandle {
 
     /// Stops accepting, lets requests in flight finish (they are committed and answered), and
     /// returns once the port is free.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(mut task) = self.task.take()
-            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
-                .await
-                .is_err()
-        {
-            task.abort();
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for CaptureHandle {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 

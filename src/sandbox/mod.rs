@@ -9,6 +9,7 @@ mod padding;
 pub mod partners;
 mod server;
 pub mod state;
+pub mod task;
 
 pub use faults::Fault;
 pub use faults::parse::{parse_fault_flag, parse_json as parse_fault_json};

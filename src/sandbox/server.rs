@@ -5,6 +5,7 @@ use super::conn::{Conn, CuttableListener};
 use super::faults::{Action, FaultBook};
 use super::partners::{self, PARTNERS};
 use super::state::State;
+use super::task::ServerTask;
 use super::{
     Exchange, Fault, SandboxConfig, SandboxError, Shared, SharedRef, control, fault_message, lock,
     rest_of, with_header,
@@ -19,7 +20,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, oneshot};
-use tokio::task::JoinHandle;
 
 /// How long a shutdown waits for requests in flight (a latency fault, a slow client) before it
 /// abandons them.
@@ -68,8 +68,7 @@ impl Sandbox {
         });
         Ok(SandboxHandle {
             control: SandboxControl { addr, shared },
-            stop: Some(stop),
-            task: Some(task),
+            server: ServerTask::new(stop, task, SHUTDOWN_GRACE),
         })
     }
 
@@ -177,8 +176,7 @@ impl SandboxControl {
 /// A sandbox running on the caller's runtime; dropping it stops the server too.
 pub struct SandboxHandle {
     control: SandboxControl,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    server: ServerTask,
 }
 
 impl std::ops::Deref for SandboxHandle {
@@ -195,26 +193,8 @@ impl SandboxHandle {
 
     /// Stops accepting, lets requests in flight finish (for a few seconds at most), and returns
     /// once the port is free.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(mut task) = self.task.take()
-            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
-                .await
-                .is_err()
-        {
-            task.abort();
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for SandboxHandle {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 
