@@ -122,3 +122,12 @@ pub fn violation_line(index: usize, f: &segment_console::event::Finding) -> Stri
         f.message
     )
 }
+
+/// The runtime a command's servers and sends run on: two workers, as the machine's cores.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}

@@ -116,14 +116,10 @@ pub fn run(a: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match common::runtime() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("{NAME}: cannot start the async runtime: {e}");
+            eprintln!("{NAME}: {e}");
             return ExitCode::from(2);
         }
     };

@@ -2,6 +2,7 @@
 //! The first line of stdout is its base URL (so scripts can read it); a line per request goes to
 //! stderr. Ctrl+C (or SIGTERM) stops it cleanly with exit code 0.
 
+use super::common;
 use clap::Args;
 use segment_console::destinations::kit::sandbox_credentials;
 use segment_console::sandbox::{self, Credentials, Fault, Sandbox, SandboxConfig};
@@ -37,14 +38,10 @@ pub struct SandboxArgs {
 }
 
 pub fn run(a: SandboxArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match common::runtime() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("segment-console sandbox: cannot start the async runtime: {e}");
+            eprintln!("segment-console sandbox: {e}");
             return ExitCode::from(1);
         }
     };
