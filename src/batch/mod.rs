@@ -47,6 +47,10 @@ pub struct BatchJob {
     /// Events in flight at most (clamped to 1..=[`MAX_CONCURRENCY`]).
     pub concurrency: usize,
     pub wake: Option<Wake>,
+    /// A tracking plan each event is checked against: its verdict goes into the event's
+    /// history entry (the plan column). It never stops a send (see `cli::run` for failing a
+    /// run on it).
+    pub plan: Option<Arc<crate::plan::Plan>>,
 }
 
 impl BatchJob {
@@ -67,6 +71,7 @@ impl BatchJob {
             options: TransportOptions::batch(),
             concurrency: DEFAULT_CONCURRENCY,
             wake: None,
+            plan: None,
         }
     }
 }
@@ -190,6 +195,7 @@ impl BatchRun {
             cancel: cancel.clone(),
             history_error: Mutex::new(None),
             wake: job.wake,
+            plan: job.plan,
         });
         let workers = job.concurrency.clamp(1, MAX_CONCURRENCY);
         rt.spawn(async move {
@@ -267,6 +273,7 @@ struct Shared {
     cancel: Cancel,
     history_error: Mutex<Option<String>>,
     wake: Option<Wake>,
+    plan: Option<Arc<crate::plan::Plan>>,
 }
 
 impl Shared {
@@ -409,6 +416,10 @@ async fn send_one(
         &s.secrets,
         now,
     );
+    let entry = match &s.plan {
+        Some(plan) => entry.with_plan(Some(&plan.name), &plan.check(event)),
+        None => entry,
+    };
     let result = EventResult::of(index, event, &outcome, report.as_ref());
     Some((result, writer.submit(&entry)))
 }

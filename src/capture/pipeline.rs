@@ -205,6 +205,8 @@ impl Pipeline {
                 StatusClass::Rejected
             };
             entry.captured = Some(captured);
+            let entry =
+                entry.with_plan(self.plan.as_ref().map(|p| p.name.as_str()), &view.findings);
             entries.push(entry);
             return Processed {
                 view,
@@ -242,6 +244,8 @@ impl Pipeline {
                 now,
             );
             entry.captured = Some(captured.clone());
+            let entry =
+                entry.with_plan(self.plan.as_ref().map(|p| p.name.as_str()), &view.findings);
             view.destinations.push(DestinationResult {
                 id: dest.id().to_string(),
                 outcome: outcome.kind.as_str().to_string(),

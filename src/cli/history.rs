@@ -219,17 +219,20 @@ fn summary_json(s: &Summary) -> Value {
         "statusText": s.status_text,
         "durationMs": s.duration_ms,
         "durationUs": s.duration_us,
+        // The tracking plan's verdict at the send: null when no plan was loaded.
+        "plan": (!s.plan.is_empty()).then_some(s.plan.as_str()),
     })
 }
 
 fn table(rows: &[Summary], total: usize) -> String {
     let mut lines = vec![format!(
-        "{:>6}  {:<19}  {:<8}  {:<24}  {:<13}  {:<8}  {:<12}  {:>8}",
-        "id", "time", "call", "event", "destination", "target", "status", "duration"
+        "{:>6}  {:<19}  {:<8}  {:<24}  {:<13}  {:<8}  {:<12}  {:<10}  {:>8}",
+        "id", "time", "call", "event", "destination", "target", "status", "plan", "duration"
     )];
     for r in rows {
+        let plan = if r.plan.is_empty() { "-" } else { &r.plan };
         lines.push(format!(
-            "{:>6}  {:<19}  {:<8}  {:<24}  {:<13}  {:<8}  {:<12}  {:>8}",
+            "{:>6}  {:<19}  {:<8}  {:<24}  {:<13}  {:<8}  {:<12}  {:<10}  {:>8}",
             r.id,
             local_time(&r.time),
             r.call_type,
@@ -237,6 +240,7 @@ fn table(rows: &[Summary], total: usize) -> String {
             r.destination,
             clip(&r.target, 8),
             clip(&r.status_text, 12),
+            clip(plan, 10),
             duration_text(r.duration_us),
         ));
     }
@@ -280,6 +284,9 @@ fn show(e: &Entry) -> String {
     ];
     if let Some(r) = &e.reason {
         out.push(format!("reason: {r}"));
+    }
+    if let Some(check) = &e.plan {
+        out.push(format!("tracking plan {}: {}", check.plan, check.text()));
     }
     for f in &e.findings {
         out.push(format!("{:?} {}: {}", f.severity, f.path, f.message).to_lowercase());

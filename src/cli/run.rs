@@ -104,6 +104,8 @@ struct Plan {
     history_path: PathBuf,
     /// Each event's tracking-plan violations (empty without --plan).
     violations: Vec<Vec<Finding>>,
+    /// The plan itself, whose verdict each history entry keeps (its plan column).
+    tracking_plan: Option<std::sync::Arc<plan::Plan>>,
     /// Each event's golden file name and content (empty without --expect).
     golden: Vec<(usize, String, serde_json::Value)>,
 }
@@ -180,7 +182,7 @@ fn prepare(a: &RunArgs) -> Result<Plan, String> {
     }
     let loaded = event_set::open(&a.file).map_err(|e| format!("{}: {e}", a.file.display()))?;
     let tracking_plan = match &a.plan {
-        Some(p) => Some(common::plan(p, &a.severity)?),
+        Some(p) => Some(std::sync::Arc::new(common::plan(p, &a.severity)?)),
         None => None,
     };
     let given = common::settings_for(a.settings.as_deref(), dest.id())?;
@@ -231,6 +233,7 @@ fn prepare(a: &RunArgs) -> Result<Plan, String> {
         history,
         history_path,
         violations,
+        tracking_plan,
         golden,
     })
 }
@@ -409,6 +412,7 @@ async fn execute(a: &RunArgs, plan: Plan) -> Result<BatchSummary, String> {
     let transport = Transport::new().map_err(|e| e.to_string())?;
     let mut job = BatchJob::new(plan.dest, plan.settings, plan.mode, target, plan.events);
     job.concurrency = a.concurrency;
+    job.plan = plan.tracking_plan;
     job.options = TransportOptions {
         max_attempts: a.retries.saturating_add(1),
         ..TransportOptions::batch()

@@ -156,7 +156,7 @@ fn har_entry(entry: &Entry, ex: &Exchange, a: &Attempt, number: usize, total: us
     if total > 1 {
         comment.push_str(&format!(" (attempt {number} of {total})"));
     }
-    json!({
+    let mut har = json!({
         "startedDateTime": a.started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "time": a.elapsed_ms,
         "request": request,
@@ -175,7 +175,12 @@ fn har_entry(entry: &Entry, ex: &Exchange, a: &Attempt, number: usize, total: us
         "_historyId": entry.id,
         "_destination": entry.destination,
         "_basis": req.basis,
-    })
+    });
+    // The tracking plan's verdict at the send, when one was loaded.
+    if let Some(plan) = &entry.plan {
+        har["_plan"] = json!(plan);
+    }
+    har
 }
 
 #[cfg(test)]

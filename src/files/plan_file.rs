@@ -45,6 +45,9 @@ fn read_text(path: &Path, what: &str) -> Result<String, String> {
 pub fn load(path: &Path) -> Result<Plan, String> {
     let text = read_text(path, "tracking plan")?;
     let mut plan = Plan::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Some(name) = path.file_name() {
+        plan.name = name.to_string_lossy().into_owned();
+    }
     let side = settings_path(path);
     if side.is_file() {
         let text = read_text(&side, "plan settings")?;

@@ -4,6 +4,7 @@
 use crate::destinations::{Mode, Outcome, Target};
 use crate::event::Finding;
 use crate::json::mask::mask_secrets;
+use crate::plan::verdict::PlanCheck;
 use crate::transport::{Exchange, RequestRecord, SendReport, StatusClass};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,11 @@ pub struct Entry {
     /// from the composer or a file; absent in entries written before capture existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub captured: Option<Captured>,
+    /// The event checked against a tracking plan when it was sent or captured (the plan's
+    /// name and its violations counted); absent when no plan was loaded, and in entries
+    /// written before plans existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanCheck>,
 }
 
 /// Where a captured event came from and how it arrived (docs/capture.md).
@@ -137,6 +143,7 @@ impl Entry {
             status_class,
             duration_us,
             captured: None,
+            plan: None,
         };
         // Replies were masked by the transport; this catches anything it could not know of.
         if let Ok(mut v) = serde_json::to_value(&entry.exchanges)
@@ -146,6 +153,18 @@ impl Entry {
             entry.exchanges = masked;
         }
         entry
+    }
+
+    /// The entry with its event's check against the tracking plan `plan` (its file name):
+    /// `findings` are the event's findings, the plan's violations among them.
+    pub fn with_plan(mut self, plan: Option<&str>, findings: &[Finding]) -> Entry {
+        self.plan = plan.map(|name| PlanCheck::of(name, findings));
+        self
+    }
+
+    /// The plan column's text: "-" when no plan was loaded, else "ok" or the violations.
+    pub fn plan_text(&self) -> String {
+        crate::plan::verdict::column_text(self.plan.as_ref())
     }
 
     /// The final statuses in a few words, for a list row: `201, 200`, `429 ×3`, `timed out`.

@@ -97,6 +97,9 @@ pub struct Summary {
     /// Whole milliseconds (`duration_us / 1000`).
     pub duration_ms: u64,
     pub duration_us: u64,
+    /// The tracking plan's verdict: "" when no plan was loaded, else "ok" or the violations
+    /// counted ("1 error, 2 warnings").
+    pub plan: String,
 }
 
 pub struct History {
@@ -130,6 +133,7 @@ pub struct Encoded {
     duration_us: i64,
     record: Vec<u8>,
     search: String,
+    plan: String,
 }
 
 impl Encoded {
@@ -148,6 +152,7 @@ impl Encoded {
             duration_us: i64::try_from(e.micros()).unwrap_or(i64::MAX),
             record: codec::pack(&json).map_err(HistoryError::Compress)?,
             search: e.search_text(SEARCH_TEXT_LIMIT),
+            plan: e.plan.as_ref().map(|p| p.text()).unwrap_or_default(),
         })
     }
 }
@@ -191,7 +196,7 @@ impl History {
             // was several times the size). Safe to stop: VACUUM is one transaction too.
             let _ = conn.execute_batch("VACUUM");
         }
-        let mut h = History::counted(conn, Layout::V2).map_err(open_err)?;
+        let mut h = History::counted(conn, Layout::V3).map_err(open_err)?;
         h.max_bytes = h.stored_size_cap().map_err(open_err)?;
         if h.rows >= ANALYZE_FROM {
             h.analyze()?;
@@ -219,9 +224,9 @@ impl History {
                 source,
             })?
             // An empty file: let the count below say there is no history in it.
-            .unwrap_or(Layout::V2);
+            .unwrap_or(Layout::V3);
         let mut h = History::counted(conn, layout).map_err(open_err)?;
-        if layout == Layout::V2 {
+        if layout != Layout::V1 {
             h.max_bytes = h.stored_size_cap().map_err(open_err)?;
         }
         Ok(h)
@@ -296,8 +301,8 @@ impl History {
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO entries (time, destination, mode, target, call_type, event_name, \
-                     outcome, status_class, status_text, duration_us, record) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                     outcome, status_class, status_text, duration_us, record, plan) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 )
                 .map_err(sql("prepare a write"))?;
             let mut index = tx
@@ -317,6 +322,7 @@ impl History {
                         e.status_text,
                         e.duration_us,
                         e.record,
+                        e.plan,
                     ])
                     .map_err(sql("store an entry"))?;
                 let id = tx.last_insert_rowid();
@@ -350,8 +356,9 @@ impl History {
         let (from, order, mut args) = from_where(filter);
         let sql_text = format!(
             "SELECT entries.id, time, destination, mode, target, call_type, event_name, outcome, \
-             status_class, status_text, {} {from} ORDER BY {order} DESC LIMIT ? OFFSET ?",
-            self.layout.duration_us()
+             status_class, status_text, {}, {} {from} ORDER BY {order} DESC LIMIT ? OFFSET ?",
+            self.layout.duration_us(),
+            self.layout.plan()
         );
         args.push(SqlValue::Integer(to_i64(page_size)));
         args.push(SqlValue::Integer(to_i64(page.saturating_mul(page_size))));
@@ -376,6 +383,7 @@ impl History {
                     status_text: r.get(9)?,
                     duration_ms: us / 1000,
                     duration_us: us,
+                    plan: r.get(11)?,
                 })
             })
             .map_err(sql("search"))?;
@@ -634,3 +642,5 @@ fn from_where(filter: &Filter) -> (String, &'static str, Vec<SqlValue>) {
 mod tests;
 #[cfg(test)]
 mod v2_tests;
+#[cfg(test)]
+mod v3_tests;

@@ -7,10 +7,10 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params};
 
 /// The layout this console writes.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
-/// Version 2: each record compressed (see `codec`), durations in microseconds, a search index
-/// without positions over a bounded text (see `index`), and `meta` for the store's settings.
+/// Version 3: version 2 and each entry's tracking-plan verdict as a column (`plan`: "" when no
+/// plan was loaded, else "ok" or the violations counted, as the list shows it).
 pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS entries (
     -- AUTOINCREMENT: ids are never reused, so 'newest first' is 'highest id first' even
@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS entries (
     status_text TEXT NOT NULL,
     duration_us INTEGER NOT NULL,
     -- The entry's JSON, zstd-compressed.
-    record BLOB NOT NULL
+    record BLOB NOT NULL,
+    plan TEXT NOT NULL DEFAULT ''
 );
 -- Each filter's index, newest first within its value, also holds the other filters' columns:
 -- a search narrowed by several of them walks one index and checks the others there, instead
@@ -47,6 +48,13 @@ CREATE TRIGGER IF NOT EXISTS entries_text_delete AFTER DELETE ON entries BEGIN
 END;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 ";
+
+/// Version 2: each record compressed (see `codec`), durations in microseconds, a search index
+/// without positions over a bounded text (see `index`), and `meta` for the store's settings.
+/// Kept for the tests of the upgrade.
+pub fn schema_v2() -> String {
+    SCHEMA.replace(",\n    plan TEXT NOT NULL DEFAULT ''\n", "\n")
+}
 
 /// Version 1 (the console before this layout; it left `user_version` at 0): the record as JSON
 /// text, whole milliseconds, and a trigram index with positions over up to 64 KB of each entry.
@@ -83,7 +91,9 @@ END;
 pub enum Layout {
     /// Made by an older console: read as it is (read-only) or upgraded (read-write).
     V1,
+    /// Made by an older console, without the plan column: read as it is or upgraded.
     V2,
+    V3,
 }
 
 impl Layout {
@@ -91,7 +101,15 @@ impl Layout {
     pub fn duration_us(self) -> &'static str {
         match self {
             Layout::V1 => "duration_ms * 1000",
-            Layout::V2 => "duration_us",
+            Layout::V2 | Layout::V3 => "duration_us",
+        }
+    }
+
+    /// The entry's plan verdict, as an SQL expression ("" in layouts without it).
+    pub fn plan(self) -> &'static str {
+        match self {
+            Layout::V1 | Layout::V2 => "''",
+            Layout::V3 => "plan",
         }
     }
 }
@@ -119,7 +137,8 @@ pub fn layout(conn: &Connection) -> Result<Option<Layout>, SchemaError> {
             Ok(has_entries.then_some(Layout::V1))
         }
         1 => Ok(Some(Layout::V1)),
-        VERSION => Ok(Some(Layout::V2)),
+        2 => Ok(Some(Layout::V2)),
+        VERSION => Ok(Some(Layout::V3)),
         newer => Err(SchemaError::Newer(newer)),
     }
 }
@@ -137,7 +156,15 @@ pub fn prepare(conn: &mut Connection) -> Result<usize, SchemaError> {
         }
         Some(Layout::V1) => upgrade_v1(&tx)?,
         Some(Layout::V2) => {
-            // Tables added to version 2 later than its first cut are created when missing.
+            // A column with a constant default: SQLite adds it without rewriting a row, so
+            // the upgrade takes no longer for a million entries than for ten. Entries from
+            // before it read "" (no plan was checked).
+            tx.execute_batch("ALTER TABLE entries ADD COLUMN plan TEXT NOT NULL DEFAULT '';")?;
+            tx.execute_batch(SCHEMA)?;
+            0
+        }
+        Some(Layout::V3) => {
+            // Tables added to the layout later than its first cut are created when missing.
             tx.execute_batch(SCHEMA)?;
             0
         }

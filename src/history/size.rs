@@ -61,7 +61,7 @@ impl History {
                 .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
                 .optional()
         };
-        if self.layout != super::Layout::V2 {
+        if self.layout == super::Layout::V1 {
             return Ok(SizeCap::default());
         }
         Ok(SizeCap {

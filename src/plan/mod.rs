@@ -11,6 +11,7 @@ pub mod draft;
 pub mod golden;
 mod read;
 mod schema;
+pub mod verdict;
 pub mod violation;
 
 pub use violation::{Severities, ViolationKind};
@@ -130,6 +131,9 @@ pub enum PlanError {
 /// A tracking plan ready to check events.
 #[derive(Clone, Debug)]
 pub struct Plan {
+    /// What the plan is called where its verdict is shown (the history's plan column): its
+    /// file's name when read from one (`files::plan_file::load`), else "tracking plan".
+    pub name: String,
     pub format: PlanFormat,
     pub rules: Vec<Rule>,
     pub severities: Severities,
@@ -167,6 +171,7 @@ impl Plan {
             });
         }
         Ok(Plan {
+            name: "tracking plan".into(),
             format,
             rules,
             severities: Severities::default(),

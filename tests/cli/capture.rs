@@ -379,6 +379,22 @@ fn a_plan_violation_and_an_event_that_never_arrived_fail_capture_and_its_junit()
         kinds.contains(&Some("Required-Missing".into())),
         "{kinds:?}"
     );
+    // And the plan column says which event broke the plan, as the Live pane did.
+    let mut verdicts: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r.call_type.clone(), r.plan.clone()))
+        .collect();
+    verdicts.sort();
+    assert_eq!(
+        verdicts,
+        [
+            ("identify".to_string(), "ok".to_string()),
+            ("track".to_string(), "1 error".to_string())
+        ]
+    );
+    let track = rows.iter().find(|r| r.call_type == "track").unwrap();
+    let check = h.get(track.id).unwrap().unwrap().plan.unwrap();
+    assert_eq!((check.plan.as_str(), check.errors), ("plan.json", 1));
 }
 
 #[test]
@@ -396,4 +412,143 @@ fn an_unreadable_plan_or_expectation_file_stops_capture_before_it_listens() {
         assert!(err.contains("bad.json"), "{flag}: {err}");
         assert!(out.stdout.is_empty(), "{flag}: nothing listened");
     }
+}
+
+/// Salesmachine's keys for the sandbox, as a user would give their own: a URL or `live` target
+/// never takes the sandbox's values by itself.
+fn salesmachine_settings(dir: &Path) -> std::path::PathBuf {
+    use segment_console::destinations::kit::sandbox_credentials::{API_KEY, API_SECRET};
+    let path = dir.join("settings.json");
+    std::fs::write(
+        &path,
+        json!({"salesmachine": {"apiKey": API_KEY, "apiSecret": API_SECRET}}).to_string(),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn capture_forwards_to_a_url_with_the_users_settings_and_fails_when_it_cannot() {
+    use segment_console::sandbox::{Sandbox, SandboxConfig};
+    let home = tempfile::tempdir().unwrap();
+    let settings = salesmachine_settings(home.path());
+    // The user's own server standing in for Salesmachine's API root: a sandbox, here.
+    let server = Sandbox::start_blocking(SandboxConfig::default()).expect("sandbox starts");
+    let url = format!("{}/salesmachine", server.base_url());
+    let (child, mut out, addr) = start(
+        home.path(),
+        &[
+            "--port",
+            "0",
+            "-d",
+            "salesmachine",
+            "--forward",
+            &url,
+            "--settings",
+            settings.to_str().unwrap(),
+        ],
+    );
+    let (status, _) = raw_http(
+        addr,
+        "POST",
+        "/v1/batch",
+        &batch(&[ada_identify(), ada_track()]),
+    );
+    assert_eq!(status, 200);
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    assert!(first.contains("salesmachine: 201"), "{first}");
+    signal(&child, libc::SIGTERM);
+    let (code, rest, err) = finish(child, out);
+    assert_eq!(code, 0, "stdout:\n{rest}\nstderr:\n{err}");
+    assert!(rest.contains("2 delivered, 0 failed"), "{rest}");
+    assert!(
+        server.state()["salesmachine"]["contacts"]["ada"].is_object(),
+        "the server at the URL got the contact: {}",
+        server.state()
+    );
+    let h = history(home.path());
+    let rows = h.query(&Filter::default(), 0, 10).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r.target == url), "{rows:?}");
+
+    // Nothing listens at this URL: the SDK still gets its 200 (as from Segment), the event's
+    // line says the forward failed, and the run exits 1.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}/salesmachine", closed.local_addr().unwrap());
+    drop(closed);
+    let (child, mut out, addr) = start(
+        home.path(),
+        &[
+            "--port",
+            "0",
+            "-d",
+            "salesmachine",
+            "--forward",
+            &dead,
+            "--settings",
+            settings.to_str().unwrap(),
+            "--idle-exit",
+            "1",
+        ],
+    );
+    let (status, _) = raw_http(addr, "POST", "/v1/batch", &batch(&[ada_identify()]));
+    assert_eq!(
+        status, 200,
+        "a failed forward never changes Segment's reply"
+    );
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert!(
+        line.contains("salesmachine:") && !line.contains("201"),
+        "{line}"
+    );
+    let (code, rest, err) = finish(child, out);
+    assert_eq!(code, 1, "stdout:\n{line}{rest}\nstderr:\n{err}");
+    assert!(rest.contains("0 delivered, 1 failed"), "{rest}");
+}
+
+#[test]
+fn capture_to_live_needs_the_partners_keys_and_never_borrows_the_sandboxs() {
+    let home = tempfile::tempdir().unwrap();
+    // Nothing is contacted: the check comes before the port opens.
+    let o = bin(home.path())
+        .args([
+            "capture",
+            "--port",
+            "0",
+            "-d",
+            "salesmachine",
+            "--forward",
+            "live",
+        ])
+        .output()
+        .expect("run capture");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("invalid settings for salesmachine"), "{err}");
+    assert!(err.contains("apiKey") || err.contains("API key"), "{err}");
+    assert!(o.stdout.is_empty(), "no base URL: it never listened");
+    // A --forward that is none of its forms says what it takes, before anything else.
+    let settings = salesmachine_settings(home.path());
+    let o = bin(home.path())
+        .args([
+            "capture",
+            "--port",
+            "0",
+            "-d",
+            "salesmachine",
+            "--forward",
+            "bogus",
+            "--settings",
+            settings.to_str().unwrap(),
+        ])
+        .output()
+        .expect("run capture");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--forward \"bogus\" is not none, sandbox, live or an http(s):// URL"),
+        "{err}"
+    );
 }

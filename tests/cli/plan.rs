@@ -284,6 +284,31 @@ fn run_with_a_plan_sends_every_event_but_fails_on_plan_errors_in_junit() {
             "properties.revenue must be number".into()
         )]
     );
+    // The history's plan column keeps each event's verdict, in the list and in the table.
+    let o = run(home.path(), &["history", "--json", "--limit", "20"]);
+    let mut verdicts: Vec<(String, String)> = json_out(&o.stdout)
+        .iter()
+        .map(|r| {
+            (
+                r["event"].as_str().unwrap().to_string(),
+                r["plan"].as_str().unwrap_or("(none)").to_string(),
+            )
+        })
+        .collect();
+    verdicts.sort();
+    let errors: Vec<&(String, String)> = verdicts.iter().filter(|(_, p)| p != "ok").collect();
+    assert_eq!(
+        errors,
+        [
+            &("Order Completed".to_string(), "1 error".to_string()),
+            &("Order Refunded".to_string(), "1 warning".to_string())
+        ],
+        "{verdicts:?}"
+    );
+    assert_eq!(verdicts.len(), 7, "{verdicts:?}");
+    let table = text(&run(home.path(), &["history"]).stdout);
+    assert!(table.lines().next().unwrap().contains("plan"), "{table}");
+    assert!(table.contains("1 warning"), "{table}");
 
     // Warnings alone pass.
     let o = run(

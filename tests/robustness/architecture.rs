@@ -435,7 +435,7 @@ fn each_library_layer_uses_only_the_layers_below_it() {
         ("transport", &["json", "destinations"][..]),
         (
             "history",
-            &["event", "json", "destinations", "transport"][..],
+            &["event", "json", "destinations", "plan", "transport"][..],
         ),
         ("sandbox", &["event", "json", "destinations"][..]),
         (
@@ -444,7 +444,14 @@ fn each_library_layer_uses_only_the_layers_below_it() {
         ),
         (
             "batch",
-            &["event", "json", "destinations", "transport", "history"][..],
+            &[
+                "event",
+                "json",
+                "destinations",
+                "plan",
+                "transport",
+                "history",
+            ][..],
         ),
         (
             "capture",

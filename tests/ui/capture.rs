@@ -4,7 +4,7 @@
 
 use crate::support::sandbox::raw_http;
 use crate::support::ui::open;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use serde_json::json;
 
 #[test]
@@ -40,9 +40,15 @@ fn the_capture_switch_starts_a_live_pane_that_shows_posted_events() {
     assert!(ui.has_label_containing("Report Exported"));
     // Forwarded to the sandbox: the identify and the track were delivered.
     assert!(ui.has_label_containing("2 delivered, 0 failed"));
-    // Selected, then opened in the composer.
-    ui.harness.state_mut().live.pane.selected = Some(2);
+    // Each row is one widget that a screen reader reads whole; a click on it selects the
+    // event, then it opens in the composer.
+    let row = ui
+        .harness
+        .get_by_label_contains("track Report Exported from ada, valid");
+    assert_eq!(row.accesskit_node().role(), egui::accesskit::Role::Row);
+    row.click();
     ui.steps(3);
+    assert_eq!(ui.harness.state().live.pane.selected, Some(2));
     ui.click("Open in composer");
     assert_eq!(ui.value("Event name"), "Report Exported");
     // The history pane lists what was captured.
@@ -50,7 +56,10 @@ fn the_capture_switch_starts_a_live_pane_that_shows_posted_events() {
         h.state().history.total.unwrap_or(0) >= 3
     });
     ui.click("Capture");
+    // The switch answers at once; the server finishes off the UI thread.
     assert!(ui.harness.state().live.base_url().is_none());
+    ui.wait_for("the capture to stop", |h| !h.state().live.stopping);
+    assert!(ui.has_label_containing("Capture stopped."));
     assert!(
         std::net::TcpStream::connect(addr).is_err(),
         "the port is closed"

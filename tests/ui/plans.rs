@@ -41,6 +41,15 @@ fn a_loaded_plan_shows_violations_without_blocking_the_send() {
     ui.wait_for("the send in the history", |h| {
         h.state().history.total == Some(1)
     });
+    // The history's plan column keeps the verdict of the plan loaded at the send.
+    ui.wait_for("the entry's plan verdict in the history", |h| {
+        h.state().history.rows.values().any(|r| r.plan == "1 error")
+    });
+    ui.steps(2);
+    assert!(
+        ui.has_label_containing("plan 1 error"),
+        "the history row reads its plan verdict"
+    );
 
     // Unloading stops the checks.
     ui.click("File");

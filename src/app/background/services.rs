@@ -51,6 +51,9 @@ pub enum Msg {
     },
     /// History changed (append, delete, clear): the pane reloads.
     HistoryChanged,
+    /// A capture the user switched off has finished: its port is closed and every event it
+    /// acknowledged is in the history.
+    CaptureStopped,
     Status {
         text: String,
         error: bool,
@@ -185,6 +188,20 @@ impl Services {
     fn post(tx: &Sender<Msg>, ctx: &egui::Context, m: Msg) {
         let _ = tx.send(m);
         ctx.request_repaint();
+    }
+
+    /// Runs `work` on the runtime, off the UI thread; `then` comes back once it is done.
+    pub fn spawn_then(
+        &self,
+        work: impl std::future::Future<Output = ()> + Send + 'static,
+        then: Msg,
+    ) {
+        let tx = self.tx.clone();
+        let ctx = self.ctx.clone();
+        self.runtime.spawn(async move {
+            work.await;
+            Services::post(&tx, &ctx, then);
+        });
     }
 
     pub fn start_sandbox(&self, cfg: SandboxConfig) {

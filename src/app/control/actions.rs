@@ -290,6 +290,8 @@ impl App {
         let secrets = destinations::kit::settings::secrets(dest.settings_schema(), &cfg.settings);
         let dest_id = dest.id();
         let mode = cfg.mode;
+        // Checked now, against the plan loaded at the send, for the entry's plan column.
+        let plan_check = self.plan.verdict(&event);
         match outcome.kind {
             OutcomeKind::Rejected => {
                 self.set_status(
@@ -298,9 +300,10 @@ impl App {
                 );
             }
             OutcomeKind::Skipped | OutcomeKind::Unsupported => {
-                let entry = Entry::record(
+                let mut entry = Entry::record(
                     dest_id, mode, &target, &event, &outcome, None, &secrets, now,
                 );
+                entry.plan = plan_check;
                 let reason = outcome.reason.clone().unwrap_or_default();
                 self.services.history(move |h| {
                     Some(match h.append(&entry) {
@@ -322,7 +325,7 @@ impl App {
                     self.send_options.clone(),
                     cancel,
                     move |report| {
-                        Entry::record(
+                        let mut entry = Entry::record(
                             dest_id,
                             mode,
                             &target,
@@ -331,7 +334,9 @@ impl App {
                             Some(report),
                             &secrets,
                             chrono::Utc::now(),
-                        )
+                        );
+                        entry.plan = plan_check;
+                        entry
                     },
                 );
             }

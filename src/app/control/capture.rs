@@ -38,7 +38,7 @@ impl App {
     /// The Capture switch, drawn in the top bar.
     pub(crate) fn capture_bar(&mut self, ui: &mut egui::Ui) {
         let url = self.live.base_url();
-        match live::switch_bar(ui, &mut self.live.form, url.as_deref()) {
+        match live::switch_bar(ui, &mut self.live.form, url.as_deref(), self.live.stopping) {
             Some(SwitchAction::Start) => self.start_capture(),
             Some(SwitchAction::Stop) => self.stop_capture(),
             None => {}
@@ -127,12 +127,17 @@ impl App {
         }
     }
 
+    /// Switches capture off without waiting for it: requests in flight are committed and
+    /// answered before the port closes, which may take the server's grace period, and the
+    /// window keeps drawing meanwhile (the switch says "Stopping…").
     fn stop_capture(&mut self) {
         if let Some(handle) = self.live.running.take() {
-            // Requests in flight are committed and answered before the port closes.
-            self.services.runtime.block_on(handle.shutdown());
-            self.set_status("Capture stopped.", false);
-            self.reload_history();
+            self.live.stopping = true;
+            self.set_status("Stopping capture…", false);
+            self.services.spawn_then(
+                handle.shutdown(),
+                crate::app::background::services::Msg::CaptureStopped,
+            );
         }
     }
 }

@@ -85,6 +85,11 @@ impl App {
                 }
             }
             Msg::HistoryChanged => self.reload_history(),
+            Msg::CaptureStopped => {
+                self.live.stopping = false;
+                self.set_status("Capture stopped.", false);
+                self.reload_history();
+            }
             Msg::HistorySize(size) => self.history.size = size,
             Msg::HistoryCount {
                 generation,

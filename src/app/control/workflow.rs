@@ -53,6 +53,7 @@ impl App {
             self.target(&cfg),
             events,
         );
+        job.plan = self.plan.shared();
         let repaint = ctx.clone();
         job.wake = Some(Arc::new(move || repaint.request_repaint()));
         let run = BatchRun::spawn(self.services.runtime.handle(), job, transport, history);

@@ -5,6 +5,7 @@
 //! and the rate cover every event, shown or not (paused, filtered, scrolled out).
 
 use crate::capture::CapturedEvent;
+use crate::plan::verdict::{PlanCheck, Verdict};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -47,34 +48,18 @@ pub struct LiveModel {
 }
 
 /// What the Live pane's plan column says of an event: "-" with no plan, "ok", or its plan
-/// violations counted (errors first), with their kinds for the hover text.
+/// violations counted (errors first), as the history's plan column says it.
 pub fn plan_verdict(e: &CapturedEvent, plan: Option<&str>) -> (PlanVerdict, String) {
-    if plan.is_none() {
+    let Some(plan) = plan else {
         return (PlanVerdict::None, "-".into());
-    }
-    let violations: Vec<&crate::event::Finding> =
-        e.findings.iter().filter(|f| f.kind.is_some()).collect();
-    let errors = violations.iter().filter(|f| f.is_error()).count();
-    let warnings = violations.len() - errors;
-    let verdict = match (errors, warnings) {
-        (0, 0) => return (PlanVerdict::Ok, "ok".into()),
-        (0, _) => PlanVerdict::Warnings,
-        _ => PlanVerdict::Errors,
     };
-    let mut parts = Vec::new();
-    if errors > 0 {
-        parts.push(format!(
-            "{errors} error{}",
-            if errors == 1 { "" } else { "s" }
-        ));
-    }
-    if warnings > 0 {
-        parts.push(format!(
-            "{warnings} warning{}",
-            if warnings == 1 { "" } else { "s" }
-        ));
-    }
-    (verdict, parts.join(", "))
+    let check = PlanCheck::of(plan, &e.findings);
+    let verdict = match check.verdict() {
+        Verdict::Ok => PlanVerdict::Ok,
+        Verdict::Warnings => PlanVerdict::Warnings,
+        Verdict::Errors => PlanVerdict::Errors,
+    };
+    (verdict, check.text())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,6 +68,18 @@ pub enum PlanVerdict {
     Ok,
     Warnings,
     Errors,
+}
+
+impl PlanVerdict {
+    /// The verdict of a history row's plan column text.
+    pub fn of_text(text: &str) -> PlanVerdict {
+        match crate::plan::verdict::verdict_of_text(text) {
+            None => PlanVerdict::None,
+            Some(Verdict::Ok) => PlanVerdict::Ok,
+            Some(Verdict::Warnings) => PlanVerdict::Warnings,
+            Some(Verdict::Errors) => PlanVerdict::Errors,
+        }
+    }
 }
 
 impl LiveModel {
@@ -262,6 +259,9 @@ pub struct LiveSession {
     pub form: CaptureForm,
     pub pane: LiveModel,
     pub running: Option<crate::capture::CaptureHandle>,
+    /// A stopped capture is finishing (committing and answering what is in flight, up to
+    /// its grace period) off the UI thread; it cannot be started again until it has.
+    pub stopping: bool,
     /// When the history pane was last told that captured events arrived.
     pub history_told: Option<Instant>,
 }

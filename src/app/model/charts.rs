@@ -139,6 +139,7 @@ mod tests {
             status_text: String::new(),
             duration_ms: ms,
             duration_us: ms * 1000,
+            plan: String::new(),
         }
     }
 

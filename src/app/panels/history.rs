@@ -3,6 +3,7 @@
 //! search, and the selected entry in full.
 
 use crate::app::command::{Command, ExportKind};
+use crate::app::model::capture::PlanVerdict;
 use crate::app::model::compare::{CompareCmd, SideName};
 use crate::app::model::history::{HistoryPane, SPLIT_RANGE};
 use crate::app::panels::exchange as exchange_view;
@@ -216,6 +217,7 @@ fn table(
         .column(Column::initial(100.0).clip(true))
         .column(Column::initial(70.0).clip(true))
         .column(Column::initial(90.0).clip(true))
+        .column(Column::initial(80.0).clip(true))
         .column(Column::initial(70.0).at_least(60.0))
         .header(row_h, |mut h| {
             for title in [
@@ -225,6 +227,7 @@ fn table(
                 "Destination",
                 "Target",
                 "Status",
+                "Plan",
                 "Duration",
             ] {
                 h.col(|ui| {
@@ -271,6 +274,17 @@ fn table(
                         p.error
                     };
                     ui.colored_label(color, &s.status_text);
+                });
+                row.col(|ui| {
+                    // The verdict of the tracking plan loaded when the event was sent or
+                    // captured; "-" when none was.
+                    let (color, text) = match PlanVerdict::of_text(&s.plan) {
+                        PlanVerdict::None => (ui.visuals().weak_text_color(), "-"),
+                        PlanVerdict::Ok => (p.ok, s.plan.as_str()),
+                        PlanVerdict::Warnings => (p.warning, s.plan.as_str()),
+                        PlanVerdict::Errors => (p.error, s.plan.as_str()),
+                    };
+                    ui.colored_label(color, text);
                 });
                 // One widget per row, over its cells: a screen reader finds a row by what it
                 // reads and can select it, and Tab stops once per row, not once per cell.
@@ -320,8 +334,13 @@ fn row_name(s: &crate::history::Summary) -> String {
         .copied()
         .collect::<Vec<_>>()
         .join(" ");
+    let plan = if s.plan.is_empty() {
+        String::new()
+    } else {
+        format!(", plan {}", s.plan)
+    };
     format!(
-        "{}, {what} to {} ({}), {}, {}",
+        "{}, {what} to {} ({}), {}{plan}, {}",
         local_time(&s.time),
         s.destination,
         s.target,
@@ -397,6 +416,9 @@ fn detail(ui: &mut egui::Ui, pane: &mut HistoryPane, commands: &mut Vec<Command>
             e.status_text()
         ))
         .on_hover_text(format!("{stored} (UTC, as stored)"));
+        if let Some(check) = &e.plan {
+            ui.label(format!("Tracking plan {}: {}", check.plan, check.text()));
+        }
         egui::ScrollArea::vertical()
             .id_salt("history-detail")
             .auto_shrink([false, false])

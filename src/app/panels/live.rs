@@ -32,10 +32,18 @@ pub fn switch_bar(
     ui: &mut egui::Ui,
     form: &mut CaptureForm,
     base_url: Option<&str>,
+    stopping: bool,
 ) -> Option<SwitchAction> {
     let mut action = None;
     let p = palette(ui);
     ui.horizontal_wrapped(|ui| {
+        if stopping {
+            // What was in flight is being committed and answered; the port closes after.
+            ui.add_enabled(false, egui::Button::new("Capture"));
+            ui.spinner();
+            ui.label("Stopping capture…");
+            return;
+        }
         let mut on = base_url.is_some();
         if ui
             .toggle_value(&mut on, "Capture")
@@ -197,6 +205,56 @@ fn details(ui: &mut egui::Ui, e: &CapturedEvent) {
     });
 }
 
+/// The Spec column's text: dropped, its errors counted, duplicate or valid.
+fn spec_text(e: &CapturedEvent) -> String {
+    if e.dropped.is_some() {
+        "dropped".into()
+    } else if !e.valid {
+        let n = e.findings.iter().filter(|f| f.is_error()).count();
+        format!("{n} error{}", if n == 1 { "" } else { "s" })
+    } else if e.duplicate {
+        "duplicate".into()
+    } else {
+        "valid".into()
+    }
+}
+
+/// What a screen reader reads for a row: every cell, in the table's order.
+fn row_name(e: &CapturedEvent, plan: Option<&str>) -> String {
+    let what = [e.call_type.as_str(), e.name.as_str()]
+        .iter()
+        .filter(|t| !t.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let who = e
+        .user_id
+        .as_ref()
+        .or(e.anonymous_id.as_ref())
+        .map_or("no user", String::as_str);
+    let plan = match plan {
+        Some(_) => format!(", plan {}", plan_verdict(e, plan).1),
+        None => String::new(),
+    };
+    let dests: Vec<String> = e
+        .destinations
+        .iter()
+        .map(|d| format!("{} {}", d.id, d.short()))
+        .collect();
+    let dests = if dests.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", dests.join(", "))
+    };
+    format!(
+        "{}, {what} from {who}, {}{plan}{dests}",
+        e.received_at
+            .with_timezone(&chrono::Local)
+            .format("%H:%M:%S"),
+        spec_text(e)
+    )
+}
+
 /// The rows; returns the `seq` of a row clicked.
 fn table(ui: &mut egui::Ui, model: &LiveModel) -> Option<u64> {
     use egui_extras::{Column, TableBuilder};
@@ -209,7 +267,6 @@ fn table(ui: &mut egui::Ui, model: &LiveModel) -> Option<u64> {
         .id_salt("live-table")
         .striped(true)
         .stick_to_bottom(true)
-        .sense(egui::Sense::click())
         .column(Column::initial(70.0))
         .column(Column::initial(70.0))
         .column(Column::initial(170.0).clip(true))
@@ -257,15 +314,16 @@ fn table(ui: &mut egui::Ui, model: &LiveModel) -> Option<u64> {
                     ui.label(who.map_or("-", String::as_str));
                 });
                 row.col(|ui| {
-                    if let Some(why) = &e.dropped {
-                        ui.colored_label(p.error, "dropped").on_hover_text(why);
-                    } else if !e.valid {
-                        let n = e.findings.iter().filter(|f| f.is_error()).count();
-                        ui.colored_label(p.error, format!("{n} errors"));
+                    let color = if e.dropped.is_some() || !e.valid {
+                        p.error
                     } else if e.duplicate {
-                        ui.colored_label(p.warning, "duplicate");
+                        p.warning
                     } else {
-                        ui.colored_label(p.ok, "valid");
+                        p.ok
+                    };
+                    let r = ui.colored_label(color, spec_text(e));
+                    if let Some(why) = &e.dropped {
+                        r.on_hover_text(why);
                     }
                 });
                 row.col(|ui| {
@@ -286,6 +344,11 @@ fn table(ui: &mut egui::Ui, model: &LiveModel) -> Option<u64> {
                         r.on_hover_text(kinds.join("\n"));
                     }
                 });
+                // One widget per row, over its cells, as in the history: a screen reader finds
+                // a row by what it reads and selects it, and Tab stops once per row.
+                let cells = row.response().rect;
+                let selected = model.selected == Some(e.seq);
+                let name = row_name(e, model.plan.as_deref());
                 row.col(|ui| {
                     let text: Vec<String> = e
                         .destinations
@@ -293,10 +356,42 @@ fn table(ui: &mut egui::Ui, model: &LiveModel) -> Option<u64> {
                         .map(|d| format!("{}: {}", d.id, d.short()))
                         .collect();
                     ui.label(text.join(", "));
+                    // The cell's own bounds give the row's height.
+                    let cell = ui.max_rect();
+                    let rect =
+                        egui::Rect::from_x_y_ranges(cells.left()..=cell.right(), cell.y_range());
+                    // This column clips its text to the cell, and a widget's hit area is
+                    // clipped too: widen the clip to the row (not past the table's scroll
+                    // area, whose vertical clip stays) while the row's widget is made.
+                    let clip = ui.clip_rect();
+                    ui.set_clip_rect(egui::Rect::from_x_y_ranges(
+                        cells.left()..=cell.right(),
+                        clip.y_range(),
+                    ));
+                    let r = ui.interact(
+                        rect,
+                        egui::Id::unique(("live-row", e.seq)),
+                        egui::Sense::click(),
+                    );
+                    r.widget_info(|| {
+                        egui::WidgetInfo::selected(egui::Role::Row, true, selected, &name)
+                    });
+                    ui.ctx().accesskit_node_builder(r.id, |node| {
+                        node.set_selected(selected);
+                    });
+                    if r.has_focus() {
+                        ui.painter().rect_stroke(
+                            rect.shrink(1.0),
+                            2.0,
+                            ui.visuals().selection.stroke,
+                            egui::StrokeKind::Inside,
+                        );
+                    }
+                    ui.set_clip_rect(clip);
+                    if r.clicked() {
+                        clicked = Some(e.seq);
+                    }
                 });
-                if row.response().clicked() {
-                    clicked = Some(e.seq);
-                }
             });
         });
     clicked
