@@ -226,13 +226,13 @@ fn summary_json(s: &Summary) -> Value {
 
 fn table(rows: &[Summary], total: usize) -> String {
     let mut lines = vec![format!(
-        "{:>6}  {:<19}  {:<8}  {:<24}  {:<13}  {:<8}  {:<12}  {:<10}  {:>8}",
+        "{:>6}  {:<19}  {:<8}  {:<24}  {:<13}  {:<8}  {:<12}  {:<18}  {:>8}",
         "id", "time", "call", "event", "destination", "target", "status", "plan", "duration"
     )];
     for r in rows {
         let plan = if r.plan.is_empty() { "-" } else { &r.plan };
         lines.push(format!(
-            "{:>6}  {:<19}  {:<8}  {:<24}  {:<13}  {:<8}  {:<12}  {:<10}  {:>8}",
+            "{:>6}  {:<19}  {:<8}  {:<24}  {:<13}  {:<8}  {:<12}  {:<18}  {:>8}",
             r.id,
             local_time(&r.time),
             r.call_type,
@@ -240,7 +240,7 @@ fn table(rows: &[Summary], total: usize) -> String {
             r.destination,
             clip(&r.target, 8),
             clip(&r.status_text, 12),
-            clip(plan, 10),
+            clip(plan, 18),
             duration_text(r.duration_us),
         ));
     }

@@ -51,6 +51,14 @@ fn the_capture_switch_starts_a_live_pane_that_shows_posted_events() {
     assert_eq!(ui.harness.state().live.pane.selected, Some(2));
     ui.click("Open in composer");
     assert_eq!(ui.value("Event name"), "Report Exported");
+    // Into the scratch event: the set's events are not overwritten by a click on a row.
+    let lib = &ui.harness.state().lib;
+    assert_eq!(lib.selected, None, "the scratch event is selected");
+    let set = serde_json::to_string(&lib.set.events).expect("the set as JSON");
+    assert!(
+        !set.contains("Report Exported"),
+        "the set is unchanged: {set}"
+    );
     // The history pane lists what was captured.
     ui.wait_for("the history to show the captured events", |h| {
         h.state().history.total.unwrap_or(0) >= 3

@@ -56,9 +56,28 @@ impl App {
             }
             Some(LiveAction::OpenInComposer(event)) | Some(LiveAction::Preview(event)) => {
                 // The composer's event is what the preview translates: source beside the
-                // partner requests, as for a composed event.
+                // partner requests, as for a composed event. It goes into the scratch event,
+                // never over an event of the set (a click on a row must not change a file),
+                // and the scratch's old text stays one undo away.
+                if self.doc.error().is_some() {
+                    self.set_status(
+                        "Fix or undo the JSON error in the composer first; nothing was changed.",
+                        true,
+                    );
+                    return;
+                }
+                if self.lib.selected.is_some() {
+                    self.sync_doc_to_lib();
+                    self.lib.selected = None;
+                    self.load_into_doc();
+                }
                 self.doc.replace(&event);
                 self.sync_doc_to_lib();
+                self.set_status(
+                    "The captured event is in the scratch event (Ctrl+Z restores its old text); \
+                     the event set is unchanged.",
+                    false,
+                );
             }
             None => {}
         }

@@ -217,7 +217,7 @@ fn table(
         .column(Column::initial(100.0).clip(true))
         .column(Column::initial(70.0).clip(true))
         .column(Column::initial(90.0).clip(true))
-        .column(Column::initial(80.0).clip(true))
+        .column(Column::initial(130.0).clip(true))
         .column(Column::initial(70.0).at_least(60.0))
         .header(row_h, |mut h| {
             for title in [

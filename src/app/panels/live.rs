@@ -177,17 +177,19 @@ pub fn show(ui: &mut egui::Ui, model: &mut LiveModel, now: Instant) -> Option<Li
 /// The selected event's source beside what each destination receives for it.
 fn details(ui: &mut egui::Ui, e: &CapturedEvent) {
     let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    // At most 40% of the pane, so that the rows stay in sight when the window is short.
+    let height = (ui.available_height() * 0.4).clamp(60.0, 160.0);
     ui.columns(2, |cols| {
         egui::ScrollArea::vertical()
             .id_salt("live-source")
-            .max_height(160.0)
+            .max_height(height)
             .show(&mut cols[0], |ui| {
                 ui.strong("Source");
                 ui.monospace(pretty(&e.event));
             });
         egui::ScrollArea::vertical()
             .id_salt("live-requests")
-            .max_height(160.0)
+            .max_height(height)
             .show(&mut cols[1], |ui| {
                 for f in &e.findings {
                     ui.label(f.to_string());
