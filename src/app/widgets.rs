@@ -61,3 +61,37 @@ pub fn within<R>(
     child.shrink_clip_rect(area);
     add(&mut child)
 }
+
+/// One widget over a whole table row, made in the row's last cell: a screen reader finds the
+/// row by `name` (every cell's text, in order) and can select it, and Tab stops once per row,
+/// not once per cell. `left` is where the row's first cell starts; `id` must be unique.
+pub fn table_row(ui: &mut Ui, left: f32, id: Id, name: &str, selected: bool) -> egui::Response {
+    // The cell's own bounds give the row's height (the cells' responses reach into the
+    // spacing below).
+    let cell = ui.max_rect();
+    let rect = egui::Rect::from_x_y_ranges(left..=cell.right(), cell.y_range());
+    // The cell's clip also clips the widget's hit area: widen it leftwards over the row's
+    // other cells while the row's widget is made. Its right edge (the table's scroll area,
+    // or this cell when the column clips) and its vertical extent stay.
+    let clip = ui.clip_rect();
+    ui.set_clip_rect(egui::Rect::from_x_y_ranges(
+        left.min(clip.left())..=clip.right(),
+        clip.y_range(),
+    ));
+    let r = ui.interact(rect, id, egui::Sense::click());
+    r.widget_info(|| egui::WidgetInfo::selected(egui::Role::Row, true, selected, name));
+    // A row is "selected", which screen readers announce, rather than toggled.
+    ui.ctx().accesskit_node_builder(r.id, |node| {
+        node.set_selected(selected);
+    });
+    if r.has_focus() {
+        ui.painter().rect_stroke(
+            rect.shrink(1.0),
+            2.0,
+            ui.visuals().selection.stroke,
+            egui::StrokeKind::Inside,
+        );
+    }
+    ui.set_clip_rect(clip);
+    r
+}

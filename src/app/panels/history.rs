@@ -293,31 +293,13 @@ fn table(
                 let name = row_name(&s);
                 row.col(|ui| {
                     ui.label(duration_text(s.duration_us));
-                    // The cell's own bounds give the row's height (the cells' responses
-                    // reach into the spacing below).
-                    let cell = ui.max_rect();
-                    let rect =
-                        egui::Rect::from_x_y_ranges(cells.left()..=cell.right(), cell.y_range());
-                    let r = ui.interact(
-                        rect,
+                    let r = crate::app::widgets::table_row(
+                        ui,
+                        cells.left(),
                         egui::Id::unique(("history-row", s.id)),
-                        egui::Sense::click(),
+                        &name,
+                        selected,
                     );
-                    r.widget_info(|| {
-                        egui::WidgetInfo::selected(egui::Role::Row, true, selected, &name)
-                    });
-                    // A row is "selected", which screen readers announce, rather than toggled.
-                    ui.ctx().accesskit_node_builder(r.id, |node| {
-                        node.set_selected(selected);
-                    });
-                    if r.has_focus() {
-                        ui.painter().rect_stroke(
-                            rect.shrink(1.0),
-                            2.0,
-                            ui.visuals().selection.stroke,
-                            egui::StrokeKind::Inside,
-                        );
-                    }
                     if r.clicked() {
                         commands.push(Command::SelectHistory(s.id));
                     }

@@ -358,38 +358,13 @@ fn table(ui: &mut egui::Ui, model: &LiveModel) -> Option<u64> {
                         .map(|d| format!("{}: {}", d.id, d.short()))
                         .collect();
                     ui.label(text.join(", "));
-                    // The cell's own bounds give the row's height.
-                    let cell = ui.max_rect();
-                    let rect =
-                        egui::Rect::from_x_y_ranges(cells.left()..=cell.right(), cell.y_range());
-                    // This column clips its text to the cell, and a widget's hit area is
-                    // clipped too: widen the clip to the row (not past the table's scroll
-                    // area, whose vertical clip stays) while the row's widget is made.
-                    let clip = ui.clip_rect();
-                    ui.set_clip_rect(egui::Rect::from_x_y_ranges(
-                        cells.left()..=cell.right(),
-                        clip.y_range(),
-                    ));
-                    let r = ui.interact(
-                        rect,
+                    let r = crate::app::widgets::table_row(
+                        ui,
+                        cells.left(),
                         egui::Id::unique(("live-row", e.seq)),
-                        egui::Sense::click(),
+                        &name,
+                        selected,
                     );
-                    r.widget_info(|| {
-                        egui::WidgetInfo::selected(egui::Role::Row, true, selected, &name)
-                    });
-                    ui.ctx().accesskit_node_builder(r.id, |node| {
-                        node.set_selected(selected);
-                    });
-                    if r.has_focus() {
-                        ui.painter().rect_stroke(
-                            rect.shrink(1.0),
-                            2.0,
-                            ui.visuals().selection.stroke,
-                            egui::StrokeKind::Inside,
-                        );
-                    }
-                    ui.set_clip_rect(clip);
                     if r.clicked() {
                         clicked = Some(e.seq);
                     }
