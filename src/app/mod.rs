@@ -238,18 +238,30 @@ impl eframe::App for App {
         // places, so those two panels only reserve their area here, and their contents are
         // drawn after the composer's: Tab then goes library, composer, preview, history, as
         // the eye reads the window. The reserved area keeps the size the user drags to.
+        // The library, composer and preview keep at least TOP_MIN of height above the bottom
+        // panes (the library's fixed part needs about 290): on a 720-pixel screen with capture
+        // on, the history and Live panes at their default sizes left them 85 pixels, and the
+        // library's buttons ran under the Live pane. The panes give way down to their minimums.
+        const TOP_MIN: f32 = 300.0;
+        const LIVE_MIN: f32 = 120.0;
+        const HISTORY_MIN: f32 = 150.0;
+        let live_on = self.live.running.is_some();
+        let room = ui.available_rect_before_wrap().height() - TOP_MIN;
         let history_area = egui::Panel::bottom("history")
             .resizable(true)
             .default_size(250.0)
-            .min_size(210.0)
+            .min_size(HISTORY_MIN)
+            .max_size((room - if live_on { LIVE_MIN } else { 0.0 }).max(HISTORY_MIN))
             .show(ui, widgets::reserve)
             .inner;
         // The Live pane, while capture runs, sits above the history, drawn after the preview.
-        let live_area = self.live.running.is_some().then(|| {
+        let live_area = live_on.then(|| {
+            let room = ui.available_rect_before_wrap().height() - TOP_MIN;
             egui::Panel::bottom("live")
                 .resizable(true)
                 .default_size(260.0)
-                .min_size(160.0)
+                .min_size(LIVE_MIN)
+                .max_size(room.max(LIVE_MIN))
                 .show(ui, widgets::reserve)
                 .inner
         });

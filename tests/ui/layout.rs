@@ -151,6 +151,30 @@ fn nothing_overlaps_and_the_url_is_whole_at_every_size() {
     }
 }
 
+#[test]
+fn with_capture_on_the_live_pane_leaves_the_composer_room_at_every_size() {
+    for size in SIZES {
+        let when = format!("{}x{} with capture on", size.0, size.1);
+        let mut ui = window(size, "live");
+        ui.replace_text("Port", "0");
+        ui.click("Capture");
+        ui.wait_for("the capture to listen", |h| {
+            h.state().live.base_url().is_some()
+        });
+        ui.steps(3);
+        assert!(ui.has_label_containing("0 events"), "{when}: no Live pane");
+        assert_no_overlap(&ui, &when);
+        // The library, composer and preview keep a usable height above the two panes.
+        let editor = ui.harness.get_by_label("Open event set…").rect();
+        let live = ui.harness.get_by_label("Pause").rect();
+        assert!(
+            editor.max.y <= live.min.y,
+            "{when}: the library's buttons ({editor:?}) reach under the Live pane ({live:?})"
+        );
+        ui.click("Capture");
+    }
+}
+
 /// One image per size (a test each: a harness keeps its own snapshot results).
 fn snapshot_at(w: f32, h: f32) {
     let mut ui = window((w, h), "live");
