@@ -406,7 +406,7 @@ async fn send_one(
         }
         _ => None,
     };
-    let entry = Entry::record(
+    let mut entry = Entry::record(
         s.destination.id(),
         s.mode,
         &s.target,
@@ -416,10 +416,7 @@ async fn send_one(
         &s.secrets,
         now,
     );
-    let entry = match &s.plan {
-        Some(plan) => entry.with_plan(Some(&plan.name), &plan.check(event)),
-        None => entry,
-    };
+    entry.plan = s.plan.as_ref().map(|p| p.verdict(event));
     let result = EventResult::of(index, event, &outcome, report.as_ref());
     Some((result, writer.submit(&entry)))
 }

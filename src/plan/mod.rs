@@ -213,6 +213,12 @@ impl Plan {
         }
     }
 
+    /// The event's verdict, as its history entry keeps it: this plan's name and its
+    /// violations counted.
+    pub fn verdict(&self, event: &Value) -> verdict::PlanCheck {
+        verdict::PlanCheck::of(&self.name, &self.check(event))
+    }
+
     /// Every violation of the event against the plan, as findings with a `kind`, in the
     /// plan's severities (kinds set to `off` are left out).
     pub fn check(&self, event: &Value) -> Vec<Finding> {

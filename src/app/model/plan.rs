@@ -55,11 +55,7 @@ impl PlanState {
 
     /// The event's check against the plan, as its history entry keeps it; `None` without one.
     pub fn verdict(&self, event: &Value) -> Option<crate::plan::verdict::PlanCheck> {
-        let plan = self.plan.as_ref()?;
-        Some(crate::plan::verdict::PlanCheck::of(
-            &plan.name,
-            &plan.check(event),
-        ))
+        self.plan.as_ref().map(|p| p.verdict(event))
     }
 
     /// The plan for another thread to check against (a capture running in the background).
