@@ -39,6 +39,24 @@ pub struct Palette {
     pub inferred: egui::Color32,
 }
 
+impl Palette {
+    /// A tracking-plan verdict's colour (the Live pane's and the history's plan column);
+    /// `weak` when no plan was checked.
+    pub fn verdict(
+        &self,
+        verdict: Option<crate::plan::verdict::Verdict>,
+        weak: egui::Color32,
+    ) -> egui::Color32 {
+        use crate::plan::verdict::Verdict;
+        match verdict {
+            None => weak,
+            Some(Verdict::Ok) => self.ok,
+            Some(Verdict::Warnings) => self.warning,
+            Some(Verdict::Errors) => self.error,
+        }
+    }
+}
+
 pub fn palette(ui: &egui::Ui) -> Palette {
     if ui.visuals().dark_mode {
         Palette {

@@ -47,39 +47,14 @@ pub struct LiveModel {
     pub plan: Option<String>,
 }
 
-/// What the Live pane's plan column says of an event: "-" with no plan, "ok", or its plan
-/// violations counted (errors first), as the history's plan column says it.
-pub fn plan_verdict(e: &CapturedEvent, plan: Option<&str>) -> (PlanVerdict, String) {
+/// What the Live pane's plan column says of an event: no verdict ("-") with no plan, else
+/// "ok" or its plan violations counted (errors first), as the history's plan column says it.
+pub fn plan_verdict(e: &CapturedEvent, plan: Option<&str>) -> (Option<Verdict>, String) {
     let Some(plan) = plan else {
-        return (PlanVerdict::None, "-".into());
+        return (None, "-".into());
     };
     let check = PlanCheck::of(plan, &e.findings);
-    let verdict = match check.verdict() {
-        Verdict::Ok => PlanVerdict::Ok,
-        Verdict::Warnings => PlanVerdict::Warnings,
-        Verdict::Errors => PlanVerdict::Errors,
-    };
-    (verdict, check.text())
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlanVerdict {
-    None,
-    Ok,
-    Warnings,
-    Errors,
-}
-
-impl PlanVerdict {
-    /// The verdict of a history row's plan column text.
-    pub fn of_text(text: &str) -> PlanVerdict {
-        match crate::plan::verdict::verdict_of_text(text) {
-            None => PlanVerdict::None,
-            Some(Verdict::Ok) => PlanVerdict::Ok,
-            Some(Verdict::Warnings) => PlanVerdict::Warnings,
-            Some(Verdict::Errors) => PlanVerdict::Errors,
-        }
-    }
+    (Some(check.verdict()), check.text())
 }
 
 impl LiveModel {
@@ -457,13 +432,13 @@ mod tests {
     #[test]
     fn the_plan_column_reads_none_ok_or_the_violations_counted() {
         let mut e = (*event(1, "track", "ada", true, None)).clone();
-        assert_eq!(plan_verdict(&e, None), (PlanVerdict::None, "-".into()));
+        assert_eq!(plan_verdict(&e, None), (None, "-".into()));
         // A Segment-spec warning is not the plan's.
         e.findings
             .push(crate::event::Finding::warning("$.timestamp", "missing"));
         assert_eq!(
             plan_verdict(&e, Some("plan.json")),
-            (PlanVerdict::Ok, "ok".into())
+            (Some(Verdict::Ok), "ok".into())
         );
         let mut violation = crate::event::Finding::error("$.properties.rows", "rows is required");
         violation.kind = Some("Required-Missing".into());
@@ -474,7 +449,7 @@ mod tests {
         e.findings.push(extra);
         assert_eq!(
             plan_verdict(&e, Some("plan.json")),
-            (PlanVerdict::Errors, "1 error, 2 warnings".into())
+            (Some(Verdict::Errors), "1 error, 2 warnings".into())
         );
     }
 }

@@ -3,7 +3,6 @@
 //! search, and the selected entry in full.
 
 use crate::app::command::{Command, ExportKind};
-use crate::app::model::capture::PlanVerdict;
 use crate::app::model::compare::{CompareCmd, SideName};
 use crate::app::model::history::{HistoryPane, SPLIT_RANGE};
 use crate::app::panels::exchange as exchange_view;
@@ -278,13 +277,13 @@ fn table(
                 row.col(|ui| {
                     // The verdict of the tracking plan loaded when the event was sent or
                     // captured; "-" when none was.
-                    let (color, text) = match PlanVerdict::of_text(&s.plan) {
-                        PlanVerdict::None => (ui.visuals().weak_text_color(), "-"),
-                        PlanVerdict::Ok => (p.ok, s.plan.as_str()),
-                        PlanVerdict::Warnings => (p.warning, s.plan.as_str()),
-                        PlanVerdict::Errors => (p.error, s.plan.as_str()),
+                    let verdict = crate::plan::verdict::verdict_of_text(&s.plan);
+                    let text = if verdict.is_some() {
+                        s.plan.as_str()
+                    } else {
+                        "-"
                     };
-                    ui.colored_label(color, text);
+                    ui.colored_label(p.verdict(verdict, ui.visuals().weak_text_color()), text);
                 });
                 // One widget per row, over its cells: a screen reader finds a row by what it
                 // reads and can select it, and Tab stops once per row, not once per cell.

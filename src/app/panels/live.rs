@@ -4,7 +4,7 @@
 //! and the rate. What the user asks of an event is returned, not done: the caller previews it,
 //! adds it to the event set or opens it in the composer.
 
-use crate::app::model::capture::{CaptureForm, LiveModel, PlanVerdict, plan_verdict, snippets};
+use crate::app::model::capture::{CaptureForm, LiveModel, plan_verdict, snippets};
 use crate::app::theme::palette;
 use crate::capture::CapturedEvent;
 use serde_json::Value;
@@ -330,12 +330,7 @@ fn table(ui: &mut egui::Ui, model: &LiveModel) -> Option<u64> {
                 });
                 row.col(|ui| {
                     let (verdict, text) = plan_verdict(e, model.plan.as_deref());
-                    let color = match verdict {
-                        PlanVerdict::None => ui.visuals().weak_text_color(),
-                        PlanVerdict::Ok => p.ok,
-                        PlanVerdict::Warnings => p.warning,
-                        PlanVerdict::Errors => p.error,
-                    };
+                    let color = p.verdict(verdict, ui.visuals().weak_text_color());
                     let kinds: Vec<String> = e
                         .findings
                         .iter()
