@@ -12,6 +12,7 @@
 use super::{Encoded, Entry, History};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// Entries committed together at most, so that one commit stays short.
@@ -57,7 +58,7 @@ pub fn start(history: History) -> (Recorder, WriterThread) {
 fn write_groups(mut history: History, rx: mpsc::Receiver<Job>) -> History {
     let mut entries = Vec::with_capacity(GROUP_MAX);
     let mut acks = Vec::with_capacity(GROUP_MAX);
-    while let Ok(first) = rx.recv() {
+    while let Some(first) = next_job(&mut history, &rx) {
         entries.push(first.entry);
         acks.push(first.ack);
         // Whatever queued up meanwhile (during the last commit's fsync) goes in this one.
@@ -70,7 +71,7 @@ fn write_groups(mut history: History, rx: mpsc::Receiver<Job>) -> History {
                 Err(_) => break,
             }
         }
-        match history.append_encoded(&entries) {
+        match history.record_encoded(&entries) {
             Ok(ids) => {
                 for (ack, id) in acks.drain(..).zip(ids) {
                     let _ = ack.send(Ok(id));
@@ -86,6 +87,33 @@ fn write_groups(mut history: History, rx: mpsc::Receiver<Job>) -> History {
         entries.clear();
     }
     history
+}
+
+/// How long the queue stays empty before the writer takes to indexing: entries arrive within
+/// a few milliseconds of each other while a batch or a capture runs.
+const IDLE_AFTER: Duration = Duration::from_millis(20);
+
+/// The next job for a writer over `history`, `None` once every sender is gone. Entries are
+/// recorded with their search text left for the index (`History::record_encoded`); the writer
+/// indexes them here, a little at a time, once its queue has been quiet for [`IDLE_AFTER`],
+/// so that indexing takes no time from a run or a capture that is still sending. What is
+/// left when the senders go stays on disk for the next writer or the window to index (a search
+/// finds it meanwhile): a `run` ends when its entries are stored, not indexed.
+pub fn next_job<T>(history: &mut History, rx: &mpsc::Receiver<T>) -> Option<T> {
+    let mut quiet = false;
+    loop {
+        if !history.index_due() {
+            return rx.recv().ok();
+        }
+        match rx.recv_timeout(if quiet { Duration::ZERO } else { IDLE_AFTER }) {
+            Ok(job) => return Some(job),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                history.index_step();
+                quiet = true;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+        }
+    }
 }
 
 impl Recorder {

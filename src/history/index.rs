@@ -8,6 +8,7 @@
 //! stand together, so each candidate is confirmed by [`contains`], which looks for the text
 //! itself in the entry's stored record.
 
+use memchr::memmem::Finder;
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Error};
@@ -16,6 +17,11 @@ use rusqlite::{Connection, Error};
 /// `needle` is the lowercased text searched for.
 pub const CONTAINS_FN: &str = "history_contains";
 
+/// The SQL function that does for an entry waiting for the index what the index does:
+/// `history_trigrams(search_text, text)` is true when the entry's (lowercased) search text
+/// holds every trigram that [`trigram_query`] would ask the index for.
+pub const TRIGRAMS_FN: &str = "history_trigrams";
+
 /// Trigrams of one search put to the index at most: enough to make it selective, while a long
 /// pasted text does not make the index walk hundreds of lists (the check confirms the rest).
 const MAX_TRIGRAMS: usize = 16;
@@ -23,6 +29,15 @@ const MAX_TRIGRAMS: usize = 16;
 /// The index query for `text` (three characters or more): every distinct trigram, quoted so
 /// that the query language reads none of them, all required.
 pub fn trigram_query(text: &str) -> String {
+    trigrams(text)
+        .iter()
+        .map(|g| format!("\"{}\"", g.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// The distinct trigrams of `text`, lowercased, at most [`MAX_TRIGRAMS`] of them.
+fn trigrams(text: &str) -> Vec<String> {
     let lowered = text.to_lowercase();
     let chars: Vec<char> = lowered.chars().collect();
     let mut grams: Vec<String> = Vec::new();
@@ -33,28 +48,40 @@ pub fn trigram_query(text: &str) -> String {
         }
     }
     // Spread over the whole text when it has more than the index is asked for.
-    let picked: Vec<&String> = if grams.len() > MAX_TRIGRAMS {
+    if grams.len() > MAX_TRIGRAMS {
         (0..MAX_TRIGRAMS)
-            .map(|i| &grams[i * (grams.len() - 1) / (MAX_TRIGRAMS - 1)])
+            .map(|i| grams[i * (grams.len() - 1) / (MAX_TRIGRAMS - 1)].clone())
             .collect()
     } else {
-        grams.iter().collect()
-    };
-    picked
-        .iter()
-        .map(|g| format!("\"{}\"", g.replace('"', "\"\"")))
-        .collect::<Vec<_>>()
-        .join(" AND ")
+        grams
+    }
 }
 
-/// Registers [`CONTAINS_FN`] on a connection.
+/// Registers [`CONTAINS_FN`] and [`TRIGRAMS_FN`] on a connection.
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
-    conn.create_scalar_function(
-        CONTAINS_FN,
-        2,
-        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        contains_fn,
-    )
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function(CONTAINS_FN, 2, flags, contains_fn)?;
+    conn.create_scalar_function(TRIGRAMS_FN, 2, flags, trigrams_fn)
+}
+
+fn trigrams_fn(ctx: &Context<'_>) -> rusqlite::Result<bool> {
+    // The text searched for is the same for every row: its trigrams' finders are made once per
+    // search, not once per entry. A search may read every waiting entry (up to
+    // `PENDING_MAX`), so this runs that many times: bytes, no UTF-8 check, SIMD search.
+    let finders = ctx.get_or_create_aux(1, |v| -> Result<Vec<Finder<'static>>, Error> {
+        Ok(match v {
+            ValueRef::Text(t) => trigrams(&String::from_utf8_lossy(t))
+                .iter()
+                .map(|g| Finder::new(g.as_bytes()).into_owned())
+                .collect(),
+            _ => Vec::new(),
+        })
+    })?;
+    let body = match ctx.get_raw(0) {
+        ValueRef::Text(t) => t,
+        _ => return Ok(false),
+    };
+    Ok(!finders.is_empty() && finders.iter().all(|f| f.find(body).is_some()))
 }
 
 fn contains_fn(ctx: &Context<'_>) -> rusqlite::Result<bool> {

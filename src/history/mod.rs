@@ -25,6 +25,13 @@ use std::time::Duration;
 pub const SEARCH_TEXT_LIMIT: usize = 1024;
 /// Entries from which the planner's statistics are worth gathering.
 const ANALYZE_FROM: usize = 1_000;
+/// Entries recorded ahead of the search index at most (see [`History::record_encoded`]): a
+/// search reads their text one by one, so this bounds what it reads beside the index.
+pub const PENDING_MAX: usize = 100_000;
+/// Waiting entries indexed in one transaction by a writer with nothing else to do: long enough
+/// to index efficiently, short enough (tens of milliseconds) that an entry arriving meanwhile
+/// is not kept waiting long.
+const INDEX_CHUNK: usize = 256;
 /// Entries kept when nobody says otherwise; the oldest go first. A size cap
 /// ([`History::set_size_cap`]) may keep fewer.
 pub const DEFAULT_CAP: usize = 1_000_000;
@@ -114,6 +121,14 @@ pub struct History {
     rows: usize,
     /// Rows when the planner's statistics were last gathered (see [`History::analyze`]).
     analyzed_at: usize,
+    /// Entries recorded but not yet in the search index (see [`History::record_encoded`]), at
+    /// most: entries the cap removes while they wait are found out at the next indexing.
+    pending: usize,
+    /// Indexing failed (a full disk, say): not tried again by [`History::index_step`] until an
+    /// entry has been stored since, so that an idle writer does not spin on the error.
+    index_stalled: bool,
+    /// [`PENDING_MAX`], lower in tests.
+    pending_max: usize,
 }
 
 /// An entry made ready to store: its columns, its compressed record and its search text.
@@ -151,7 +166,9 @@ impl Encoded {
             status_text: e.status_text(),
             duration_us: i64::try_from(e.micros()).unwrap_or(i64::MAX),
             record: codec::pack(&json).map_err(HistoryError::Compress)?,
-            search: e.search_text(SEARCH_TEXT_LIMIT),
+            // Lowercased here, on the sender's thread: the index folds case itself, and a
+            // search reading an entry that waits for the index need not.
+            search: e.search_text(SEARCH_TEXT_LIMIT).to_lowercase(),
             plan: e.plan.as_ref().map(|p| p.text()).unwrap_or_default(),
         })
     }
@@ -196,7 +213,7 @@ impl History {
             // was several times the size). Safe to stop: VACUUM is one transaction too.
             let _ = conn.execute_batch("VACUUM");
         }
-        let mut h = History::counted(conn, Layout::V3).map_err(open_err)?;
+        let mut h = History::counted(conn, Layout::V4).map_err(open_err)?;
         h.max_bytes = h.stored_size_cap().map_err(open_err)?;
         if h.rows >= ANALYZE_FROM {
             h.analyze()?;
@@ -224,7 +241,7 @@ impl History {
                 source,
             })?
             // An empty file: let the count below say there is no history in it.
-            .unwrap_or(Layout::V3);
+            .unwrap_or(Layout::V4);
         let mut h = History::counted(conn, layout).map_err(open_err)?;
         if layout != Layout::V1 {
             h.max_bytes = h.stored_size_cap().map_err(open_err)?;
@@ -235,6 +252,7 @@ impl History {
     /// The store over an open connection, with the number of entries the cap is kept against.
     fn counted(conn: Connection, layout: Layout) -> Result<History, rusqlite::Error> {
         let rows: i64 = conn.query_row("SELECT count(*) FROM entries", [], |r| r.get(0))?;
+        let pending = waiting_at_most(&conn, layout)?;
         Ok(History {
             conn,
             layout,
@@ -242,6 +260,9 @@ impl History {
             max_bytes: None,
             rows: usize::try_from(rows).unwrap_or(0),
             analyzed_at: 0,
+            pending,
+            index_stalled: false,
+            pending_max: PENDING_MAX,
         })
     }
 
@@ -293,8 +314,100 @@ impl History {
         self.append_encoded(&encoded)
     }
 
-    /// Stores entries already encoded, in one transaction: their ids once it is on disk.
+    /// Stores entries already encoded, in one transaction, each in the search index: their ids
+    /// once it is on disk.
     pub fn append_encoded(&mut self, entries: &[Encoded]) -> Result<Vec<i64>, HistoryError> {
+        self.insert(entries, false)
+    }
+
+    /// Stores entries already encoded, in one transaction, as [`History::append_encoded`]
+    /// does, but leaves their search text for the index to take later
+    /// ([`History::index_pending`]): the index is about half of what storing an entry costs,
+    /// so a writer that receives faster than it can index records now and indexes when its
+    /// queue is empty. A search finds them all the same. Beyond [`PENDING_MAX`] waiting, the
+    /// oldest are indexed here, so that a long flood slows down rather than leave searches
+    /// reading more and more text.
+    pub fn record_encoded(&mut self, entries: &[Encoded]) -> Result<Vec<i64>, HistoryError> {
+        let ids = self.insert(entries, true)?;
+        if self.pending > self.pending_max {
+            self.index_pending(self.pending - self.pending_max)?;
+        }
+        Ok(ids)
+    }
+
+    /// Entries recorded that wait for the search index (at most).
+    pub fn pending(&self) -> usize {
+        self.pending
+    }
+
+    /// Looks again at what waits for the index, after another connection (a `run`, a capture)
+    /// has written: it may have left entries for this one to index.
+    pub fn notice_pending(&mut self) -> Result<(), HistoryError> {
+        self.pending =
+            waiting_at_most(&self.conn, self.layout).map_err(sql("count waiting entries"))?;
+        Ok(())
+    }
+
+    /// Whether a writer with nothing else to do should call [`History::index_step`].
+    pub fn index_due(&self) -> bool {
+        self.pending > 0 && !self.index_stalled
+    }
+
+    /// Indexes a short run of waiting entries, for a writer whose queue is empty. A failure is
+    /// not an entry lost (the text waits on disk, and searches read it there): it is tried
+    /// again once the writer has stored something.
+    pub fn index_step(&mut self) {
+        if self.index_pending(INDEX_CHUNK).is_err() {
+            self.index_stalled = true;
+        }
+    }
+
+    /// Indexes everything waiting, as a writer does before it stops (an error leaves the
+    /// rest waiting on disk, for the next writer).
+    pub fn index_all(&mut self) {
+        while self.index_due() {
+            self.index_step();
+        }
+    }
+
+    /// Moves the search text of up to `max` of the oldest waiting entries into the index, in
+    /// one transaction: how many it moved. An entry is in one place or the other at every
+    /// moment a search can see.
+    pub fn index_pending(&mut self, max: usize) -> Result<usize, HistoryError> {
+        if self.pending == 0 || max == 0 || !self.layout.has_pending() {
+            return Ok(0);
+        }
+        // IMMEDIATE: the entries to move are read under the write lock, so that two writers
+        // (a window and a `run`) never both take the same ones.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql("start indexing"))?;
+        let last: Option<i64> = tx
+            .query_row(
+                "SELECT max(id) FROM (SELECT id FROM pending_text ORDER BY id LIMIT ?1)",
+                [to_i64(max)],
+                |r| r.get(0),
+            )
+            .map_err(sql("index waiting entries"))?;
+        let Some(last) = last else {
+            self.pending = 0;
+            return Ok(0);
+        };
+        tx.execute(
+            "INSERT INTO entries_text (rowid, body) SELECT id, body FROM pending_text WHERE id <= ?1",
+            [last],
+        )
+        .map_err(sql("index waiting entries"))?;
+        let moved = tx
+            .execute("DELETE FROM pending_text WHERE id <= ?1", [last])
+            .map_err(sql("index waiting entries"))?;
+        tx.commit().map_err(sql("commit the index"))?;
+        self.pending = self.pending.saturating_sub(moved);
+        Ok(moved)
+    }
+
+    fn insert(&mut self, entries: &[Encoded], defer: bool) -> Result<Vec<i64>, HistoryError> {
         let tx = self.conn.transaction().map_err(sql("start a write"))?;
         let mut ids = Vec::with_capacity(entries.len());
         {
@@ -306,7 +419,11 @@ impl History {
                 )
                 .map_err(sql("prepare a write"))?;
             let mut index = tx
-                .prepare_cached("INSERT INTO entries_text (rowid, body) VALUES (?1, ?2)")
+                .prepare_cached(if defer {
+                    "INSERT INTO pending_text (id, body) VALUES (?1, ?2)"
+                } else {
+                    "INSERT INTO entries_text (rowid, body) VALUES (?1, ?2)"
+                })
                 .map_err(sql("prepare a write"))?;
             for e in entries {
                 insert
@@ -334,6 +451,10 @@ impl History {
         }
         tx.commit().map_err(sql("commit an entry"))?;
         self.rows += ids.len();
+        if defer {
+            self.pending += ids.len();
+        }
+        self.index_stalled = false;
         if self.rows >= 2 * self.analyzed_at.max(ANALYZE_FROM) {
             self.analyze()?;
         }
@@ -353,13 +474,7 @@ impl History {
         page: usize,
         page_size: usize,
     ) -> Result<Vec<Summary>, HistoryError> {
-        let (from, order, mut args) = from_where(filter);
-        let sql_text = format!(
-            "SELECT entries.id, time, destination, mode, target, call_type, event_name, outcome, \
-             status_class, status_text, {}, {} {from} ORDER BY {order} DESC LIMIT ? OFFSET ?",
-            self.layout.duration_us(),
-            self.layout.plan()
-        );
+        let (sql_text, mut args) = self.query_sql(filter);
         args.push(SqlValue::Integer(to_i64(page_size)));
         args.push(SqlValue::Integer(to_i64(page.saturating_mul(page_size))));
         let mut stmt = self
@@ -391,11 +506,18 @@ impl History {
     }
 
     pub fn count(&self, filter: &Filter) -> Result<usize, HistoryError> {
-        let (from, _, args) = from_where(filter);
+        let arms = self.arms(filter);
+        // One statement, so that both arms see the same moment (an entry moved into the index
+        // in between would be counted twice).
+        let counts: Vec<String> = arms
+            .iter()
+            .map(|a| format!("(SELECT count(*) {})", a.from))
+            .collect();
+        let args: Vec<SqlValue> = arms.into_iter().flat_map(|a| a.args).collect();
         let n: i64 = self
             .conn
             .query_row(
-                &format!("SELECT count(*) {from}"),
+                &format!("SELECT {}", counts.join(" + ")),
                 params_from_iter(args),
                 |r| r.get(0),
             )
@@ -406,12 +528,20 @@ impl History {
     /// Like [`History::count`], but stops at `limit`: a search matching most of a large
     /// history costs a full pass to count exactly, while "1,000+" is what a list needs.
     pub fn count_at_most(&self, filter: &Filter, limit: usize) -> Result<usize, HistoryError> {
-        let (from, _, mut args) = from_where(filter);
+        let arms = self.arms(filter);
+        let selects: Vec<String> = arms
+            .iter()
+            .map(|a| format!("SELECT 1 {}", a.from))
+            .collect();
+        let mut args: Vec<SqlValue> = arms.into_iter().flat_map(|a| a.args).collect();
         args.push(SqlValue::Integer(to_i64(limit)));
         let n: i64 = self
             .conn
             .query_row(
-                &format!("SELECT count(*) FROM (SELECT 1 {from} LIMIT ?)"),
+                &format!(
+                    "SELECT count(*) FROM ({} LIMIT ?)",
+                    selects.join(" UNION ALL ")
+                ),
                 params_from_iter(args),
                 |r| r.get(0),
             )
@@ -485,6 +615,7 @@ impl History {
             .map_err(sql("clear the history"))?;
         tx.commit().map_err(sql("clear the history"))?;
         self.rows = 0;
+        self.pending = 0;
         Ok(n)
     }
 
@@ -502,6 +633,42 @@ impl History {
         Ok(n)
     }
 
+    /// The statement behind [`History::query`], without its page (`LIMIT ? OFFSET ?` last), and
+    /// its arguments.
+    fn query_sql(&self, filter: &Filter) -> (String, Vec<SqlValue>) {
+        let arms = self.arms(filter);
+        let selects: Vec<String> = arms
+            .iter()
+            .map(|a| {
+                format!(
+                    "SELECT {} AS id, time, destination, mode, target, call_type, event_name, \
+                     outcome, status_class, status_text, {}, {} {}",
+                    a.key,
+                    self.layout.duration_us(),
+                    self.layout.plan(),
+                    a.from
+                )
+            })
+            .collect();
+        // With two arms (the index and the entries waiting for it), SQLite merges them newest
+        // first, each walked in order, and stops at the page's end as with one.
+        let sql_text = format!(
+            "{} ORDER BY 1 DESC LIMIT ? OFFSET ?",
+            selects.join(" UNION ALL ")
+        );
+        (sql_text, arms.into_iter().flat_map(|a| a.args).collect())
+    }
+
+    /// Where the filter's matches are: one arm, or for a text search in a store with entries
+    /// waiting for the index, the index and those entries.
+    fn arms(&self, filter: &Filter) -> Vec<Arm> {
+        let mut arms = vec![from_where(filter, Source::Index)];
+        if self.layout.has_pending() && arms[0].key != "entries.id" {
+            arms.push(from_where(filter, Source::Pending));
+        }
+        arms
+    }
+
     /// Distinct values of a filter column, for the filter pickers.
     pub fn event_names(&self) -> Result<Vec<String>, HistoryError> {
         let mut stmt = self
@@ -516,6 +683,22 @@ impl History {
         rows.collect::<Result<Vec<String>, _>>()
             .map_err(sql("list event names"))
     }
+}
+
+/// How many entries wait for the search index, at most: the span of their ids, which SQLite
+/// reads from the ends of the table (counting them would read every waiting entry's text).
+fn waiting_at_most(conn: &Connection, layout: Layout) -> rusqlite::Result<usize> {
+    if !layout.has_pending() {
+        return Ok(0);
+    }
+    // Two subqueries: SQLite reads a lone min() or max() of the key from the table's end, but
+    // scans the table for an expression of both.
+    let span: Option<i64> = conn.query_row(
+        "SELECT (SELECT max(id) FROM pending_text) - (SELECT min(id) FROM pending_text) + 1",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(span.and_then(|n| usize::try_from(n).ok()).unwrap_or(0))
 }
 
 /// Creates `path` owner-only (0600) when missing, and sets that mode on it and on SQLite's
@@ -575,12 +758,27 @@ fn to_i64(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// `FROM ... WHERE ...` for the filter, and its arguments in order. A text search starts from
-/// the index and joins the entries, so that SQLite walks the matches newest first and stops at
-/// the page's end instead of collecting every match before sorting.
-fn from_where(filter: &Filter) -> (String, &'static str, Vec<SqlValue>) {
+/// Where a text search looks: the search index, or the entries waiting for it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Index,
+    Pending,
+}
+
+/// One part of a search: `FROM ... WHERE ...`, its arguments in order, and the column that
+/// orders it newest first.
+struct Arm {
+    from: String,
+    key: &'static str,
+    args: Vec<SqlValue>,
+}
+
+/// The filter's `FROM ... WHERE ...` over one source. A text search starts from the index (or
+/// the waiting entries) and joins the entries, so that SQLite walks the matches newest first and
+/// stops at the page's end instead of collecting every match before sorting.
+fn from_where(filter: &Filter, source: Source) -> Arm {
     let mut from = "FROM entries".to_string();
-    let mut order = "entries.id";
+    let mut key = "entries.id";
     let mut parts: Vec<String> = Vec::new();
     let mut args: Vec<SqlValue> = Vec::new();
     let mut confirm = None;
@@ -591,13 +789,28 @@ fn from_where(filter: &Filter) -> (String, &'static str, Vec<SqlValue>) {
         .filter(|t| !t.is_empty())
     {
         if text.chars().count() >= 3 {
-            from = "FROM entries_text JOIN entries ON entries.id = entries_text.rowid".into();
-            order = "entries_text.rowid";
-            parts.push("entries_text MATCH ?".into());
-            // The index finds the entries holding every trigram of the text; the check,
-            // last so that it runs only on what the other filters let through, keeps
-            // those where the trigrams stand together.
-            args.push(SqlValue::Text(index::trigram_query(text)));
+            // The index (or, for a waiting entry, its search text) finds the entries holding
+            // every trigram of the text; the check, last so that it runs only on what the
+            // other filters let through, keeps those where the trigrams stand together.
+            match source {
+                Source::Index => {
+                    from =
+                        "FROM entries_text JOIN entries ON entries.id = entries_text.rowid".into();
+                    key = "entries_text.rowid";
+                    parts.push("entries_text MATCH ?".into());
+                    args.push(SqlValue::Text(index::trigram_query(text)));
+                }
+                Source::Pending => {
+                    // CROSS JOIN: SQLite then walks the waiting entries (a few) and looks up
+                    // each; left to choose, it may walk every entry of a filter's index and
+                    // look for it among the waiting, confirming each record on the way.
+                    from = "FROM pending_text CROSS JOIN entries ON entries.id = pending_text.id"
+                        .into();
+                    key = "pending_text.id";
+                    parts.push(format!("{}(pending_text.body, ?)", index::TRIGRAMS_FN));
+                    args.push(SqlValue::Text(text.to_string()));
+                }
+            }
             confirm = Some(text.to_lowercase());
         } else {
             parts.push("event_name LIKE ? ESCAPE '\\'".into());
@@ -635,7 +848,7 @@ fn from_where(filter: &Filter) -> (String, &'static str, Vec<SqlValue>) {
         from.push_str(" WHERE ");
         from.push_str(&parts.join(" AND "));
     }
-    (from, order, args)
+    Arm { from, key, args }
 }
 
 #[cfg(test)]
@@ -644,3 +857,5 @@ mod tests;
 mod v2_tests;
 #[cfg(test)]
 mod v3_tests;
+#[cfg(test)]
+mod v4_tests;

@@ -7,11 +7,27 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params};
 
 /// The layout this console writes.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
+
+/// Version 4: version 3 and `pending_text`, the search text of entries recorded but not yet in
+/// the search index. Recording at the rate capture and `run` deliver leaves no time to index
+/// each entry as it comes (the index is most of an entry's cost): the writer keeps the text
+/// here, in the same transaction as the entry, and moves it into the index when it has time
+/// (see `History::index_pending`). A search looks in both, so it never misses an entry.
+pub fn schema() -> String {
+    format!("{SCHEMA_V3}{PENDING}")
+}
+
+const PENDING: &str = "
+CREATE TABLE IF NOT EXISTS pending_text (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS entries_pending_delete AFTER DELETE ON entries BEGIN
+    DELETE FROM pending_text WHERE id = old.id;
+END;
+";
 
 /// Version 3: version 2 and each entry's tracking-plan verdict as a column (`plan`: "" when no
 /// plan was loaded, else "ok" or the violations counted, as the list shows it).
-pub const SCHEMA: &str = "
+pub const SCHEMA_V3: &str = "
 CREATE TABLE IF NOT EXISTS entries (
     -- AUTOINCREMENT: ids are never reused, so 'newest first' is 'highest id first' even
     -- after deletions, and an id in an export or a log always means the same entry.
@@ -53,7 +69,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 /// without positions over a bounded text (see `index`), and `meta` for the store's settings.
 /// Kept for the tests of the upgrade.
 pub fn schema_v2() -> String {
-    SCHEMA.replace(",\n    plan TEXT NOT NULL DEFAULT ''\n", "\n")
+    SCHEMA_V3.replace(",\n    plan TEXT NOT NULL DEFAULT ''\n", "\n")
 }
 
 /// Version 1 (the console before this layout; it left `user_version` at 0): the record as JSON
@@ -93,7 +109,10 @@ pub enum Layout {
     V1,
     /// Made by an older console, without the plan column: read as it is or upgraded.
     V2,
+    /// Made by an older console, every entry indexed as it was stored: read as it is or
+    /// upgraded.
     V3,
+    V4,
 }
 
 impl Layout {
@@ -101,7 +120,7 @@ impl Layout {
     pub fn duration_us(self) -> &'static str {
         match self {
             Layout::V1 => "duration_ms * 1000",
-            Layout::V2 | Layout::V3 => "duration_us",
+            Layout::V2 | Layout::V3 | Layout::V4 => "duration_us",
         }
     }
 
@@ -109,8 +128,13 @@ impl Layout {
     pub fn plan(self) -> &'static str {
         match self {
             Layout::V1 | Layout::V2 => "''",
-            Layout::V3 => "plan",
+            Layout::V3 | Layout::V4 => "plan",
         }
+    }
+
+    /// Whether entries may wait for the search index in `pending_text`.
+    pub fn has_pending(self) -> bool {
+        self == Layout::V4
     }
 }
 
@@ -138,7 +162,8 @@ pub fn layout(conn: &Connection) -> Result<Option<Layout>, SchemaError> {
         }
         1 => Ok(Some(Layout::V1)),
         2 => Ok(Some(Layout::V2)),
-        VERSION => Ok(Some(Layout::V3)),
+        3 => Ok(Some(Layout::V3)),
+        VERSION => Ok(Some(Layout::V4)),
         newer => Err(SchemaError::Newer(newer)),
     }
 }
@@ -151,7 +176,7 @@ pub fn prepare(conn: &mut Connection) -> Result<usize, SchemaError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let moved = match layout(&tx)? {
         None => {
-            tx.execute_batch(SCHEMA)?;
+            tx.execute_batch(&schema())?;
             0
         }
         Some(Layout::V1) => upgrade_v1(&tx)?,
@@ -160,12 +185,14 @@ pub fn prepare(conn: &mut Connection) -> Result<usize, SchemaError> {
             // the upgrade takes no longer for a million entries than for ten. Entries from
             // before it read "" (no plan was checked).
             tx.execute_batch("ALTER TABLE entries ADD COLUMN plan TEXT NOT NULL DEFAULT '';")?;
-            tx.execute_batch(SCHEMA)?;
+            tx.execute_batch(&schema())?;
             0
         }
-        Some(Layout::V3) => {
-            // Tables added to the layout later than its first cut are created when missing.
-            tx.execute_batch(SCHEMA)?;
+        // Every entry of a version 3 store is indexed: it only gains the (empty) table of
+        // entries waiting for the index. Tables added to version 4 after its first cut are
+        // created when missing in the same way.
+        Some(Layout::V3 | Layout::V4) => {
+            tx.execute_batch(&schema())?;
             0
         }
     };
@@ -200,7 +227,7 @@ fn upgrade_v1(tx: &rusqlite::Transaction<'_>) -> Result<usize, SchemaError> {
          DROP INDEX IF EXISTS entries_event_name;
          DROP INDEX IF EXISTS entries_status_class;",
     )?;
-    tx.execute_batch(SCHEMA)?;
+    tx.execute_batch(&schema())?;
     let mut moved = 0;
     {
         let mut read = tx.prepare(

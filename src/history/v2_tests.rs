@@ -101,7 +101,7 @@ fn a_v1_store_is_upgraded_in_place_with_nothing_lost() {
 
     let mut h = History::open(&path).unwrap();
     assert_eq!(version(&path), schema::VERSION);
-    assert_eq!(h.layout(), Layout::V3);
+    assert_eq!(h.layout(), Layout::V4);
     assert_eq!(h.count(&Filter::default()).unwrap(), 39);
     for (i, (id, original)) in old_ids.iter().zip(&originals).enumerate().take(39) {
         match h.get(*id) {

@@ -7,7 +7,7 @@ use crate::event::Finding;
 
 /// A store as the console before version 3 wrote it: version 2's tables, without the plan
 /// column, and entries put there as that console did.
-fn v2_store(path: &Path, entries: &[Entry]) -> Vec<i64> {
+pub(super) fn v2_store(path: &Path, entries: &[Entry]) -> Vec<i64> {
     let conn = Connection::open(path).unwrap();
     conn.pragma_update(None, "journal_mode", "WAL").unwrap();
     conn.execute_batch(&schema::schema_v2()).unwrap();
@@ -83,12 +83,12 @@ fn a_v2_store_is_read_as_it_is_then_upgraded_with_nothing_lost() {
     drop(ro);
 
     let mut h = History::open(&path).unwrap();
-    assert_eq!(h.layout(), Layout::V3);
+    assert_eq!(h.layout(), Layout::V4);
     let version: i64 = h
         .conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, schema::VERSION);
     for (id, original) in old_ids.iter().zip(&originals) {
         let back = h.get(*id).unwrap().unwrap();
         assert_eq!((back.event, back.plan), (original.event.clone(), None));
