@@ -27,7 +27,7 @@ use segment_console::app::{App, AppOptions};
 use segment_console::capture::{Capture, CaptureConfig, CaptureHandle, DestinationSetup};
 use segment_console::destinations;
 use segment_console::files::paths::DataDirs;
-use segment_console::history::History;
+use segment_console::history::{Encoded, History};
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -323,8 +323,9 @@ fn main() {
     c.final_summary();
 
     // 1b. The ceiling the history sets: the same number of entries like the window's (the real
-    // translation, one destination each in turn) committed alone, 400 per transaction as
-    // 4 clients' batches of 100 share a commit.
+    // translation, one destination each in turn) encoded and committed alone on one thread,
+    // 400 per transaction as 4 clients' batches of 100 share a commit, and stored as capture's
+    // writer stores them (search text left for the index: `History::record_encoded`).
     let store_rate = {
         let dir = match tempfile::tempdir() {
             Ok(d) => d,
@@ -337,7 +338,12 @@ fn main() {
         let entries = support::bench::history_entries(n);
         let t = Instant::now();
         for chunk in entries.chunks(CLIENTS * BATCH) {
-            if let Err(e) = h.append_all(chunk) {
+            let encoded = chunk
+                .iter()
+                .map(Encoded::new)
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap_or_else(|e| panic!("an entry could not be encoded: {e}"));
+            if let Err(e) = h.record_encoded(&encoded) {
                 panic!("the history refused entries: {e}");
             }
         }

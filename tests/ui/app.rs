@@ -6,7 +6,7 @@
 use crate::support::ui::open;
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
-use segment_console::history::History;
+use segment_console::history::{Encoded, Filter, History};
 
 #[test]
 fn form_edits_change_the_json_and_json_edits_change_the_form() {
@@ -183,4 +183,32 @@ fn entries_another_process_writes_appear_and_the_selection_stays() {
         selected,
         "selection kept"
     );
+}
+
+#[test]
+fn entries_another_writer_left_waiting_for_the_index_are_indexed_while_the_window_idles() {
+    let mut ui = open();
+    ui.wait_sandbox();
+    // A `run` in a terminal that ended before its writer indexed: its entries wait in the
+    // store with their search text beside them.
+    let path = ui.home.path().join("history.sqlite3");
+    let mut other = History::open(&path).expect("a second connection opens");
+    let encoded: Vec<Encoded> = crate::support::bench::history_entries(30)
+        .iter()
+        .map(|e| Encoded::new(e).expect("encoded"))
+        .collect();
+    other.record_encoded(&encoded).expect("recorded");
+    assert_eq!(other.pending(), 30);
+    drop(other);
+    let waiting = || -> i64 {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.query_row("SELECT count(*) FROM pending_text", [], |r| r.get(0))
+            .expect("count")
+    };
+    assert_eq!(waiting(), 30);
+    // The window notices the other writer's commit, waits for the store to be quiet, then
+    // indexes them on its history thread.
+    ui.wait_for("the waiting entries indexed", |_| waiting() == 0);
+    let reader = History::open_read_only(&path).expect("read");
+    assert_eq!(reader.count(&Filter::default()).expect("count"), 30);
 }

@@ -376,6 +376,16 @@ const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(400);
 /// often enough to index 100,000 in under a minute, seldom enough that a page asked for
 /// meanwhile waits at most one step.
 const INDEX_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
+/// How long no other connection must have committed before the history thread indexes: while a
+/// capture or a `run` is writing, indexing is theirs to do once they idle, and the window's
+/// thread would only contend with them for the store's write lock.
+const QUIET_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether the history thread indexes now: entries wait, and no other writer has committed
+/// for [`QUIET_FOR`].
+fn index_now(h: &History, changed_at: std::time::Instant) -> bool {
+    h.index_due() && changed_at.elapsed() >= QUIET_FOR
+}
 
 fn spawn_history(mut h: History, tx: Sender<Msg>, ctx: egui::Context) -> Sender<HistoryJob> {
     let (jtx, jrx) = channel::<HistoryJob>();
@@ -386,10 +396,11 @@ fn spawn_history(mut h: History, tx: Sender<Msg>, ctx: egui::Context) -> Sender<
             // connection has committed, the pane reloads (keeping the selection), so the window
             // shows their entries within a second without a restart.
             let mut seen = h.data_version().ok();
+            let mut changed_at = std::time::Instant::now();
             loop {
                 // Entries a writer left waiting for the search index (a `run` that ended, a
                 // capture stopped) are indexed a little at a time while the window idles.
-                let wait = if h.index_due() {
+                let wait = if index_now(&h, changed_at) {
                     INDEX_EVERY
                 } else {
                     WATCH_EVERY
@@ -402,12 +413,13 @@ fn spawn_history(mut h: History, tx: Sender<Msg>, ctx: egui::Context) -> Sender<
                         }
                     }
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                        if h.index_due() {
+                        if index_now(&h, changed_at) {
                             h.index_step();
                         }
                         let now = h.data_version().ok();
                         if now != seen {
                             seen = now;
+                            changed_at = std::time::Instant::now();
                             let _ = h.notice_pending();
                             let _ = tx.send(Msg::HistoryChanged);
                             ctx.request_repaint();
