@@ -323,8 +323,8 @@ impl History {
     /// Stores entries already encoded, in one transaction, as [`History::append_encoded`]
     /// does, but leaves their search text for the index to take later
     /// ([`History::index_pending`]): the index is about half of what storing an entry costs,
-    /// so a writer that receives faster than it can index records now and indexes when its
-    /// queue is empty. A search finds them all the same. Beyond [`PENDING_MAX`] waiting, the
+    /// so a writer that receives faster than it can index records now and indexes once its
+    /// queue is quiet (`group::next_job`). A search finds them all the same. Beyond [`PENDING_MAX`] waiting, the
     /// oldest are indexed here, so that a long flood slows down rather than leave searches
     /// reading more and more text.
     pub fn record_encoded(&mut self, entries: &[Encoded]) -> Result<Vec<i64>, HistoryError> {
@@ -362,8 +362,9 @@ impl History {
         }
     }
 
-    /// Indexes everything waiting, as a writer does before it stops (an error leaves the
-    /// rest waiting on disk, for the next writer).
+    /// Indexes everything waiting, a short run at a time, until done or an error (which
+    /// leaves the rest waiting on disk, for the next writer). Writers index only while idle;
+    /// this is for the bench, which times it, and for tests.
     pub fn index_all(&mut self) {
         while self.index_due() {
             self.index_step();
@@ -633,8 +634,8 @@ impl History {
         Ok(n)
     }
 
-    /// The statement behind [`History::query`], without its page (`LIMIT ? OFFSET ?` last), and
-    /// its arguments.
+    /// The statement behind [`History::query`], ending in `LIMIT ? OFFSET ?`, and its arguments
+    /// up to those two.
     fn query_sql(&self, filter: &Filter) -> (String, Vec<SqlValue>) {
         let arms = self.arms(filter);
         let selects: Vec<String> = arms

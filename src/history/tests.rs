@@ -77,6 +77,19 @@ pub(super) fn store() -> (tempfile::TempDir, History) {
     (dir, h)
 }
 
+/// Opens an older store read-write, which upgrades it, and checks that it is now of the
+/// current layout.
+pub(super) fn open_upgraded(path: &std::path::Path) -> History {
+    let h = History::open(path).unwrap();
+    assert_eq!(h.layout(), Layout::V4);
+    let version: i64 = h
+        .conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, schema::VERSION);
+    h
+}
+
 pub(super) fn ids(rows: &[Summary]) -> Vec<i64> {
     rows.iter().map(|r| r.id).collect()
 }

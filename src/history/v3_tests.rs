@@ -1,7 +1,7 @@
 //! The third layout: each entry's tracking-plan verdict, kept in its record and as a column the
 //! list reads, and the upgrade of a version-2 store.
 
-use super::tests::{entry, ids, store};
+use super::tests::{entry, ids, open_upgraded, store};
 use super::*;
 use crate::event::Finding;
 
@@ -82,13 +82,7 @@ fn a_v2_store_is_read_as_it_is_then_upgraded_with_nothing_lost() {
     assert!(rows.iter().all(|r| r.plan.is_empty()));
     drop(ro);
 
-    let mut h = History::open(&path).unwrap();
-    assert_eq!(h.layout(), Layout::V4);
-    let version: i64 = h
-        .conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, schema::VERSION);
+    let mut h = open_upgraded(&path);
     for (id, original) in old_ids.iter().zip(&originals) {
         let back = h.get(*id).unwrap().unwrap();
         assert_eq!((back.event, back.plan), (original.event.clone(), None));

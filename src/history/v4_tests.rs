@@ -2,7 +2,7 @@
 //! every search while they wait, moved into the index later, and the upgrade of a version-3
 //! store.
 
-use super::tests::{entry, ids, store, text};
+use super::tests::{entry, ids, open_upgraded, store, text};
 use super::v3_tests::v2_store;
 use super::*;
 
@@ -201,13 +201,7 @@ fn a_v3_store_is_read_as_it_is_then_upgraded_with_nothing_lost() {
     assert_eq!(ro.count(&text("order completed")).unwrap(), 12);
     drop(ro);
 
-    let mut h = History::open(&path).unwrap();
-    assert_eq!(h.layout(), Layout::V4);
-    let version: i64 = h
-        .conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, schema::VERSION);
+    let mut h = open_upgraded(&path);
     assert_eq!((h.pending(), waiting(&h)), (0, 0));
     for (id, original) in old_ids.iter().zip(&originals) {
         assert_eq!(h.get(*id).unwrap().unwrap().event, original.event);
