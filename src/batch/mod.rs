@@ -51,6 +51,10 @@ pub struct BatchJob {
     /// history entry (the plan column). It never stops a send (see `cli::run` for failing a
     /// run on it).
     pub plan: Option<Arc<crate::plan::Plan>>,
+    /// Each event's verdict against `plan`, when the caller has checked the events already
+    /// (`run` checks them all before sending, for its exit code and JUnit): the batch then
+    /// keeps these rather than check each event a second time. Empty: the batch checks.
+    pub plan_checks: Vec<crate::plan::verdict::PlanCheck>,
 }
 
 impl BatchJob {
@@ -72,6 +76,7 @@ impl BatchJob {
             concurrency: DEFAULT_CONCURRENCY,
             wake: None,
             plan: None,
+            plan_checks: Vec::new(),
         }
     }
 }
@@ -196,6 +201,7 @@ impl BatchRun {
             history_error: Mutex::new(None),
             wake: job.wake,
             plan: job.plan,
+            plan_checks: job.plan_checks,
         });
         let workers = job.concurrency.clamp(1, MAX_CONCURRENCY);
         rt.spawn(async move {
@@ -274,6 +280,7 @@ struct Shared {
     history_error: Mutex<Option<String>>,
     wake: Option<Wake>,
     plan: Option<Arc<crate::plan::Plan>>,
+    plan_checks: Vec<crate::plan::verdict::PlanCheck>,
 }
 
 impl Shared {
@@ -416,7 +423,10 @@ async fn send_one(
         &s.secrets,
         now,
     );
-    entry.plan = s.plan.as_ref().map(|p| p.verdict(event));
+    entry.plan = s.plan.as_ref().map(|p| match s.plan_checks.get(index) {
+        Some(known) => known.clone(),
+        None => p.verdict(event),
+    });
     let result = EventResult::of(index, event, &outcome, report.as_ref());
     Some((result, writer.submit(&entry)))
 }

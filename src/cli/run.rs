@@ -106,6 +106,8 @@ struct Plan {
     violations: Vec<Vec<Finding>>,
     /// The plan itself, whose verdict each history entry keeps (its plan column).
     tracking_plan: Option<std::sync::Arc<plan::Plan>>,
+    /// Each event's verdict, counted from `violations`, for its history entry.
+    plan_checks: Vec<plan::verdict::PlanCheck>,
     /// Each event's golden file name and content (empty without --expect).
     golden: Vec<(usize, String, serde_json::Value)>,
 }
@@ -211,8 +213,16 @@ fn prepare(a: &RunArgs) -> Result<Plan, String> {
             ));
         }
     }
-    let violations = match &tracking_plan {
+    let violations: Vec<Vec<Finding>> = match &tracking_plan {
         Some(p) => loaded.set.events.iter().map(|ev| p.check(ev)).collect(),
+        None => Vec::new(),
+    };
+    // The batch keeps these in the history entries instead of checking each event again.
+    let plan_checks = match &tracking_plan {
+        Some(p) => violations
+            .iter()
+            .map(|v| plan::verdict::PlanCheck::of(&p.name, v))
+            .collect(),
         None => Vec::new(),
     };
     let golden = if a.expect.is_some() {
@@ -234,6 +244,7 @@ fn prepare(a: &RunArgs) -> Result<Plan, String> {
         history_path,
         violations,
         tracking_plan,
+        plan_checks,
         golden,
     })
 }
@@ -413,6 +424,7 @@ async fn execute(a: &RunArgs, plan: Plan) -> Result<BatchSummary, String> {
     let mut job = BatchJob::new(plan.dest, plan.settings, plan.mode, target, plan.events);
     job.concurrency = a.concurrency;
     job.plan = plan.tracking_plan;
+    job.plan_checks = plan.plan_checks;
     job.options = TransportOptions {
         max_attempts: a.retries.saturating_add(1),
         ..TransportOptions::batch()

@@ -464,3 +464,56 @@ async fn an_empty_set_finishes_at_once() {
         }
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_entry_keeps_the_plan_verdict_the_caller_worked_out_or_the_batchs_own() {
+    use segment_console::plan::verdict::PlanCheck;
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plans/public-api.json");
+    let plan = std::sync::Arc::new(
+        segment_console::files::plan_file::load(&fixture).expect("the plan loads"),
+    );
+    let sb = sandbox(Vec::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = history_path(&dir);
+    let plan_of = |s: &BatchSummary| -> Vec<PlanCheck> {
+        // In the events' order, whatever order they finished in.
+        let h = History::open(&path).expect("history opens");
+        let mut results: Vec<_> = s.results.iter().collect();
+        results.sort_by_key(|r| r.index);
+        results
+            .iter()
+            .map(|r| {
+                let id = r.history_id.expect("recorded");
+                h.get(id)
+                    .expect("read")
+                    .expect("entry")
+                    .plan
+                    .expect("a verdict")
+            })
+            .collect()
+    };
+
+    // The batch checks each event itself.
+    let mut own = job("webhook", &sb, tour());
+    own.plan = Some(plan.clone());
+    let s = run(own, &path).await;
+    let checked = plan_of(&s);
+    let expected: Vec<PlanCheck> = tour().iter().map(|e| plan.verdict(e)).collect();
+    assert_eq!(checked, expected);
+
+    // `run` checked them already: the batch keeps what it was given (marked here with another
+    // plan name, so that a second check would show).
+    let given: Vec<PlanCheck> = expected
+        .iter()
+        .map(|c| PlanCheck {
+            plan: "checked-before.json".into(),
+            ..c.clone()
+        })
+        .collect();
+    let mut known = job("webhook", &sb, tour());
+    known.plan = Some(plan.clone());
+    known.plan_checks = given.clone();
+    let s = run(known, &path).await;
+    assert_eq!(plan_of(&s), given);
+}
