@@ -329,8 +329,12 @@ impl History {
     /// reading more and more text.
     pub fn record_encoded(&mut self, entries: &[Encoded]) -> Result<Vec<i64>, HistoryError> {
         let ids = self.insert(entries, true)?;
-        if self.pending > self.pending_max {
-            self.index_pending(self.pending - self.pending_max)?;
+        if self.pending > self.pending_max
+            && self.index_pending(self.pending - self.pending_max).is_err()
+        {
+            // The entries are on disk, and their senders must hear so: indexing that fails (a
+            // full disk, say) only leaves more text waiting, which searches still read.
+            self.index_stalled = true;
         }
         Ok(ids)
     }

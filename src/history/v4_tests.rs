@@ -321,3 +321,31 @@ fn a_store_notices_entries_another_writer_left_waiting_and_indexes_them() {
     assert_eq!((window.pending(), waiting(&window)), (0, 0));
     assert_eq!(window.count(&text("order completed")).unwrap(), 5);
 }
+
+#[test]
+fn entries_over_the_bound_are_reported_stored_even_when_indexing_them_fails() {
+    let (_dir, mut h) = store();
+    h.pending_max = 5;
+    // Indexing fails as on a full disk: moving text out of the waiting table is refused.
+    h.conn
+        .execute_batch(
+            "CREATE TEMP TRIGGER refuse_indexing BEFORE DELETE ON main.pending_text \
+             BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END;",
+        )
+        .unwrap();
+    let stored = h.record_encoded(&encoded(&mix(9))).unwrap();
+    assert_eq!(stored.len(), 10, "every entry is reported stored");
+    assert_eq!(waiting(&h), 10, "none indexed");
+    assert!(
+        !h.index_due(),
+        "not tried again before something new is stored"
+    );
+    assert_eq!(h.count(&text("order completed")).unwrap(), 9);
+    // Once indexing works again, the next entries take the waiting ones along.
+    h.conn
+        .execute_batch("DROP TRIGGER temp.refuse_indexing;")
+        .unwrap();
+    h.record_encoded(&encoded(&mix(0))).unwrap();
+    assert_eq!(waiting(&h), 5);
+    assert_eq!(h.count(&text("order completed")).unwrap(), 9);
+}
