@@ -25,6 +25,7 @@ mod support;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use segment_console::app::background::services::{FilePicker, PickPurpose, runtime};
+use segment_console::app::model::document::{LARGE_TEXT, PARSE_PAUSE};
 use segment_console::app::{App, AppOptions};
 use segment_console::files::paths::DataDirs;
 use segment_console::history::History;
@@ -244,6 +245,8 @@ fn spots(h: &Harness<'static, App>) -> Spots {
 
 struct Run {
     typing: Vec<Frame>,
+    /// The first frame after typing pauses: a large text is parsed (and previewed) then.
+    settle: Frame,
     scrolling: Vec<Frame>,
     idle: Vec<Frame>,
     first_layout: Duration,
@@ -278,7 +281,14 @@ fn scenario(
         w.event(egui::Event::Text(" ".into()));
         typing.push(w.frame());
     }
+    let value_revision = w.app().doc.value_revision();
+    std::thread::sleep(PARSE_PAUSE + Duration::from_millis(20));
+    let settle = w.frame();
     let doc = &w.app().doc;
+    assert!(
+        doc.value_revision() != value_revision || text_len < LARGE_TEXT,
+        "the typed text was parsed once typing paused"
+    );
     assert_eq!(
         (doc.text().len() - text_len, doc.error()),
         (n_frames, None),
@@ -290,6 +300,7 @@ fn scenario(
     (
         Run {
             typing,
+            settle,
             scrolling,
             idle,
             first_layout,
@@ -372,11 +383,19 @@ fn main() {
         return;
     }
     let quick = support::bench::test_mode();
-    let (entries, event_bytes, n_frames) = if quick {
+    let (mut entries, event_bytes, n_frames) = if quick {
         (500, 20_000, 3)
     } else {
         (1_000_000, 1_000_000, 60)
     };
+    // A smaller history for trying out a change to the composer quickly (the figures to report
+    // are the full run's).
+    if let Some(n) = std::env::var("FRAME_TIME_ENTRIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        entries = n;
+    }
     let event = big_event(event_bytes);
 
     // One history, filled once, copied into each window's own data folder.
@@ -459,10 +478,12 @@ fn main() {
         with_ak.text_len as f64 / 1e6,
     );
     println!("  preview of the event: {preview}");
-    let mut worst: f64 = 0.0;
-    for (name, run) in [
-        ("egui_kittest harness (AccessKit on)", &with_ak),
-        ("bare egui::Context (AccessKit off)", &without_ak),
+    // The targets: typing under 8 ms without AccessKit and under 33 ms with it;
+    // scrolling and idle under 8 ms both ways.
+    let mut verdicts = Vec::new();
+    for (name, run, typing_target) in [
+        ("egui_kittest harness (AccessKit on)", &with_ak, 33.0),
+        ("bare egui::Context (AccessKit off)", &without_ak, 8.0),
     ] {
         println!(
             "  {name}: first layout of the event {:.0} ms; history rows loaded {} before scrolling, {} after",
@@ -471,20 +492,25 @@ fn main() {
             run.rows.1
         );
         let t = report("typing", &run.typing);
+        println!(
+            "  typing pause: the frame that parses the typed text (and previews it) {:.2} ms CPU",
+            run.settle.cpu
+        );
         let s = report("scrolling", &run.scrolling);
-        report("idle", &run.idle);
-        if name.starts_with("egui_kittest") {
-            worst = t.max(s);
-        }
+        let i = report("idle", &run.idle);
+        verdicts.push((format!("typing, {name}"), t, typing_target));
+        verdicts.push((format!("scrolling and idle, {name}"), s.max(i), 8.0));
         assert!(
             run.rows.1 > run.rows.0 || quick,
             "scrolling fetched more history rows"
         );
     }
-    println!(
-        "  target < 8 ms CPU per frame, median (harness): worst {worst:.2} ms ({})",
-        if worst < 8.0 { "met" } else { "MISSED" }
-    );
+    for (what, median, target) in verdicts {
+        println!(
+            "  target: {what} < {target:.0} ms CPU per frame, median: {median:.2} ms ({})",
+            if median < target { "met" } else { "MISSED" }
+        );
+    }
     println!(
         "SUMMARY frame_time history: {entries} history entries, the tour's event in the composer"
     );

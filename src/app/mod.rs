@@ -18,6 +18,7 @@ pub mod model;
 mod panels;
 mod theme;
 mod widgets;
+mod windowed_editor;
 mod windows;
 
 use crate::destinations::OutcomeKind;
@@ -189,6 +190,7 @@ impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.take_messages(ctx);
         self.shortcuts(ctx);
+        self.settle_doc(ctx);
         self.run_commands(ctx);
         self.flush_settings(ctx);
         self.poll_batch(ctx);
@@ -278,7 +280,7 @@ impl eframe::App for App {
             .show(ui, widgets::reserve)
             .inner;
         egui::CentralPanel::default().show(ui, |ui| {
-            let before = self.doc.revision();
+            let before = self.doc.value_revision();
             composer::ComposerUi {
                 doc: &mut self.doc,
                 kv: &mut self.kv,
@@ -290,7 +292,7 @@ impl eframe::App for App {
                 },
             }
             .show(ui);
-            if self.doc.revision() != before {
+            if self.doc.value_revision() != before {
                 self.sync_doc_to_lib();
             }
         });

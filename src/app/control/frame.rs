@@ -14,7 +14,7 @@ use std::time::Instant;
 impl App {
     pub(crate) fn refresh_preview(&mut self, ctx: &egui::Context) {
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.doc.revision().hash(&mut h);
+        self.doc.value_revision().hash(&mut h);
         self.lib.selected.hash(&mut h);
         self.lib.revision.hash(&mut h);
         self.persisted.destination.hash(&mut h);
@@ -70,6 +70,25 @@ impl App {
         });
         if let Some(p) = dropped.into_iter().next() {
             self.commands.push(Command::OpenPath(p));
+        }
+    }
+
+    /// Parses a large typed text once typing pauses, and at once when a command is about to
+    /// act on the event (send, save, a form edit).
+    pub(crate) fn settle_doc(&mut self, ctx: &egui::Context) {
+        let settled = if self.commands.is_empty() {
+            match self.doc.settle(Instant::now()) {
+                Ok(s) => s,
+                Err(wait) => {
+                    ctx.request_repaint_after(wait);
+                    false
+                }
+            }
+        } else {
+            self.doc.settle_now()
+        };
+        if settled {
+            self.sync_doc_to_lib();
         }
     }
 

@@ -29,13 +29,23 @@ const UNDO_DEPTH: usize = 200;
 const TYPING_GROUP: std::time::Duration = std::time::Duration::from_millis(1000);
 /// Undo keeps whole texts: past this many bytes in all, the oldest steps go first.
 const UNDO_BYTES: usize = 64 * 1024 * 1024;
+/// Typed text this long is parsed once typing pauses (`PARSE_PAUSE`), not per keystroke:
+/// parsing a megabyte, and what follows from a new value (the form's rows, the event set's
+/// copy), costs more than a frame has. The composer also edits it in the windowed editor.
+pub const LARGE_TEXT: usize = 200_000;
+pub const PARSE_PAUSE: std::time::Duration = std::time::Duration::from_millis(300);
 
 #[derive(Clone, Debug)]
 pub struct Document {
     text: String,
     parsed: Result<Value, ParseError>,
-    /// Bumps on every change; caches (translation, highlighting) key on it.
+    /// Bumps on every change of the text; the editor's caches key on it.
     revision: u64,
+    /// Bumps when `parsed` is worked out again; what derives from the value (the form's rows,
+    /// the preview, the event set's copy) keys on it.
+    value_revision: u64,
+    /// Typing into a large text: when to parse it (`parsed` is the text's before until then).
+    parse_due: Option<std::time::Instant>,
     undo: Vec<String>,
     redo: Vec<String>,
     /// The text as loaded or last saved: what "before edits" compares against.
@@ -79,6 +89,8 @@ impl Document {
             parsed: Ok(v.clone()),
             text,
             revision: next_revision(),
+            value_revision: next_revision(),
+            parse_due: None,
             undo: Vec::new(),
             redo: Vec::new(),
             typing_since: None,
@@ -102,7 +114,33 @@ impl Document {
         self.revision
     }
 
-    /// The event, when the text parses.
+    pub fn value_revision(&self) -> u64 {
+        self.value_revision
+    }
+
+    /// Parses typed text once its pause is over. True when the value was worked out again;
+    /// otherwise how long until it is due, when it is pending.
+    pub fn settle(&mut self, now: std::time::Instant) -> Result<bool, std::time::Duration> {
+        match self.parse_due {
+            None => Ok(false),
+            Some(due) if now >= due => Ok(self.settle_now()),
+            Some(due) => Err(due - now),
+        }
+    }
+
+    /// Parses pending text at once: before anything acts on the value (a send, a save, a form
+    /// edit). True when there was text to parse.
+    pub fn settle_now(&mut self) -> bool {
+        if self.parse_due.take().is_none() {
+            return false;
+        }
+        self.parsed = parse(&self.text);
+        self.value_revision = next_revision();
+        true
+    }
+
+    /// The event, when the text parses. While a large text waits for its pause, the value of
+    /// the text before (see `settle`).
     pub fn value(&self) -> Option<&Value> {
         self.parsed.as_ref().ok()
     }
@@ -135,13 +173,21 @@ impl Document {
             _ => self.remember(),
         }
         self.typing_since = Some(now);
-        self.apply_text(text);
+        if text.len() >= LARGE_TEXT {
+            self.text = text;
+            self.revision = next_revision();
+            self.parse_due = Some(now + PARSE_PAUSE);
+        } else {
+            self.apply_text(text);
+        }
     }
 
     fn apply_text(&mut self, text: String) {
         self.parsed = parse(&text);
         self.text = text;
         self.revision = next_revision();
+        self.value_revision = next_revision();
+        self.parse_due = None;
     }
 
     /// Replaces the whole event (sample, history entry, set selection).
@@ -180,6 +226,8 @@ impl Document {
     /// A form edit: changes the parsed object and rewrites the text. Refused (false) while the
     /// text does not parse to an object, so the user's broken text is never overwritten.
     pub fn edit(&mut self, f: impl FnOnce(&mut Map<String, Value>)) -> bool {
+        // The value must be the text's, or the edit would rewrite the text from an older one.
+        self.settle_now();
         let Ok(Value::Object(obj)) = &self.parsed else {
             return false;
         };
@@ -195,6 +243,7 @@ impl Document {
         // than an event may go, and the editor must then say where, as for typed text.
         self.parsed = parse(&self.text);
         self.revision = next_revision();
+        self.value_revision = next_revision();
         true
     }
 
@@ -371,6 +420,56 @@ mod tests {
         assert_eq!(d.text(), format!(" {start}"));
         d.undo();
         assert_eq!(d.text(), start);
+    }
+
+    /// A large event: `n` line items, well past `LARGE_TEXT` as pretty text.
+    fn large(n: usize) -> Value {
+        let items: Vec<Value> = (0..n).map(|i| json!({"sku": format!("SKU-{i:06}")})).collect();
+        json!({"type": "track", "event": "Order Completed", "properties": {"products": items}})
+    }
+
+    #[test]
+    fn typing_into_a_large_text_is_parsed_once_typing_pauses() {
+        let mut d = Document::from_value(&large(8_000));
+        assert!(d.text().len() > LARGE_TEXT);
+        let (rev, value_rev) = (d.revision(), d.value_revision());
+        let typed = d.text().replacen("Order Completed", "Order Refunded", 1);
+        d.set_text(typed.clone());
+        // The text is the typed one at once; the value waits for the pause.
+        assert_eq!(d.text(), typed);
+        assert!(d.revision() != rev);
+        assert_eq!(d.value_revision(), value_rev);
+        assert_eq!(d.value().map(|v| v["event"].clone()), Some(json!("Order Completed")));
+        let now = std::time::Instant::now();
+        assert!(matches!(d.settle(now), Err(w) if w <= PARSE_PAUSE));
+        assert_eq!(d.settle(now + PARSE_PAUSE), Ok(true));
+        assert!(d.value_revision() != value_rev);
+        assert_eq!(d.value().map(|v| v["event"].clone()), Some(json!("Order Refunded")));
+        assert_eq!(d.settle(now + PARSE_PAUSE * 2), Ok(false), "nothing left to parse");
+        // Small texts are parsed as they are typed.
+        let mut small = Document::default();
+        small.set_text(r#"{"type": "identify"}"#.into());
+        assert_eq!(small.call_type(), Some(CallType::Identify));
+        assert_eq!(small.settle(now), Ok(false));
+    }
+
+    #[test]
+    fn a_form_edit_while_a_large_text_waits_applies_to_what_was_typed() {
+        let mut d = Document::from_value(&large(8_000));
+        let typed = d.text().replacen("Order Completed", "Order Refunded", 1);
+        d.set_text(typed);
+        assert!(d.set_field("userId", "u_9"));
+        let v = d.value().cloned().unwrap_or_default();
+        assert_eq!((v["event"].clone(), v["userId"].clone()), (json!("Order Refunded"), json!("u_9")));
+        assert!(d.text().contains("Order Refunded"), "the typed text was not lost");
+        // An error typed into a large text shows once parsed, and blocks form edits.
+        let broken = format!("{},", d.text());
+        d.set_text(broken.clone());
+        assert!(d.error().is_none(), "not parsed yet");
+        assert!(d.settle_now());
+        assert!(d.error().is_some());
+        assert!(!d.set_field("userId", "u_10"));
+        assert_eq!(d.text(), broken);
     }
 
     #[test]

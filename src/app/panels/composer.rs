@@ -4,6 +4,7 @@
 use crate::app::command::{Action, Command};
 use crate::app::model::document::{Document, container, form_fields};
 use crate::app::widgets;
+use crate::app::windowed_editor::WindowedEditor;
 use crate::event::{CallType, Finding, Severity};
 
 /// A value longer than this (as text) is not edited in its row but in the JSON editor: a
@@ -103,7 +104,7 @@ impl ComposerUi<'_> {
             .auto_shrink([false, true])
             .show(ui, |ui| form(ui, doc, kv));
         ui.separator();
-        raw_editor(ui, doc);
+        raw_editor(ui, doc, commands);
     }
 }
 
@@ -175,9 +176,9 @@ fn form(ui: &mut egui::Ui, doc: &mut Document, kv: &mut KvEditor) {
 }
 
 fn kv_editor(ui: &mut egui::Ui, doc: &mut Document, kv: &mut KvEditor, name: &'static str) {
-    if kv.revision != Some(doc.revision()) || kv.container != name {
+    if kv.revision != Some(doc.value_revision()) || kv.container != name {
         kv.rows = doc.pairs(name);
-        kv.revision = Some(doc.revision());
+        kv.revision = Some(doc.value_revision());
         kv.container = name;
     }
     let mut changed = false;
@@ -258,11 +259,15 @@ fn kv_editor(ui: &mut egui::Ui, doc: &mut Document, kv: &mut KvEditor, name: &'s
     }
     if changed && doc.set_pairs(name, &kv.rows) {
         // The rows stay the user's own until the document changes from elsewhere.
-        kv.revision = Some(doc.revision());
+        kv.revision = Some(doc.value_revision());
     }
 }
 
-fn raw_editor(ui: &mut egui::Ui, doc: &mut Document) {
+/// From this size the composer edits the event in the windowed editor, which lays out only the
+/// rows in view; below it, egui's own editor (all rows, word wrap, its own undo per field).
+const WINDOWED_FROM: usize = crate::app::model::document::LARGE_TEXT;
+
+fn raw_editor(ui: &mut egui::Ui, doc: &mut Document, commands: &mut Vec<Command>) {
     let label = ui.label("Event JSON");
     if let Some(err) = doc.error() {
         ui.colored_label(
@@ -273,27 +278,30 @@ fn raw_editor(ui: &mut egui::Ui, doc: &mut Document) {
             ),
         );
     }
+    if doc.text().len() >= WINDOWED_FROM {
+        let (r, out) = WindowedEditor::new("event-json", doc.text(), doc.revision())
+            .show(ui, "event-json-scroll");
+        r.labelled_by(label.id);
+        if let Some(text) = out.text {
+            doc.set_text(text);
+        }
+        match out.undo {
+            Some(false) => commands.push(Command::Run(Action::Undo)),
+            Some(true) => commands.push(Command::Run(Action::Redo)),
+            None => {}
+        }
+        return;
+    }
     let mut text = doc.text().to_string();
     let theme = egui_extras::syntax_highlighting::CodeTheme::from_memory(ui.ctx(), ui.style());
-    // Highlighting a huge document on every edit would stall typing; past this size it is plain.
-    let highlight = text.len() < 200_000;
     let mut layouter = |ui: &egui::Ui, buf: &dyn egui::TextBuffer, wrap_width: f32| {
-        let mut job = if highlight {
-            egui_extras::syntax_highlighting::highlight(
-                ui.ctx(),
-                ui.style(),
-                &theme,
-                buf.as_str(),
-                "json",
-            )
-        } else {
-            egui::text::LayoutJob::simple(
-                buf.as_str().to_string(),
-                egui::TextStyle::Monospace.resolve(ui.style()),
-                ui.visuals().text_color(),
-                wrap_width,
-            )
-        };
+        let mut job = egui_extras::syntax_highlighting::highlight(
+            ui.ctx(),
+            ui.style(),
+            &theme,
+            buf.as_str(),
+            "json",
+        );
         job.wrap.max_width = wrap_width;
         ui.fonts_mut(|f| f.layout_job(job))
     };
@@ -301,6 +309,12 @@ fn raw_editor(ui: &mut egui::Ui, doc: &mut Document) {
         .id_salt("event-json-scroll")
         .auto_shrink([false, false])
         .show(ui, |ui| {
+            // Back from the windowed editor (the event shrank): keep its caret.
+            crate::app::windowed_editor::hand_back_cursor(
+                ui.ctx(),
+                ui.make_persistent_id("event-json"),
+                &text,
+            );
             let r = ui
                 .add(
                     egui::TextEdit::multiline(&mut text)
