@@ -195,7 +195,7 @@ impl eframe::App for App {
         self.flush_settings(ctx);
         self.poll_batch(ctx);
         self.autosave_tick(ctx);
-        self.refresh_preview(ctx);
+        self.refresh_preview(ctx, false);
         self.refresh_tools(ctx);
         self.smoke_step(ctx);
         self.poll_capture(ctx);

@@ -2,7 +2,9 @@
 //! huge property value is not put in a one-line field (both cost every frame otherwise).
 
 use crate::support::ui::open;
+use egui::accesskit::Role;
 use egui_kittest::kittest::{Queryable, by};
+use segment_console::app::model::document::{LARGE_TEXT, pretty};
 use serde_json::{Value, json};
 
 /// A track Salesmachine accepts whose properties (all forwarded in the request body) are
@@ -71,4 +73,50 @@ fn a_huge_property_value_is_summarised_and_kept_when_other_rows_change() {
     assert_eq!(doc["properties"]["products"], Value::Array(items));
     assert_eq!(doc["properties"]["coupon"], json!("SPRING"));
     assert_eq!(doc["properties"]["key4"], json!(""));
+}
+
+#[test]
+fn a_large_event_is_edited_a_screenful_at_a_time_and_saved_as_typed_without_a_pause() {
+    let mut ui = open();
+    ui.wait_sandbox();
+    let items: Vec<Value> = (0..4_000)
+        .map(|i| json!({"sku": format!("SKU-{i:05}"), "qty": i % 5}))
+        .collect();
+    let mut props = serde_json::Map::new();
+    props.insert("products".into(), Value::Array(items));
+    let mut event = track_with(props);
+    ui.harness.state_mut().doc.replace(&event);
+    ui.steps(3);
+    let len = ui.harness.state().doc.text().len();
+    assert!(len >= LARGE_TEXT, "{len} bytes");
+    // The editor describes the rows in view to a screen reader, not all 30,000.
+    let editor = ui.harness.get_by_label("Event JSON");
+    assert_eq!(editor.value().map(|v| v.len()), Some(len));
+    let described: String = editor
+        .query_all(by().role(Role::TextRun))
+        .filter_map(|n| n.value())
+        .collect();
+    assert!(described.contains("\"SKU-00000\""), "{described:.200}");
+    assert!(!described.contains("\"SKU-03999\""));
+
+    // Replace the whole text with the event under another name and save in the next frame:
+    // the typed text is parsed first, though typing has not paused.
+    event["event"] = json!("Bigger Order");
+    let typed = pretty(&event);
+    ui.harness.get_by_label("Event JSON").focus();
+    ui.steps(2);
+    ui.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    ui.harness.step();
+    ui.harness.get_by_label("Event JSON").type_text(&typed);
+    ui.harness.step();
+    assert_eq!(ui.harness.state().doc.text(), typed);
+    let file = ui.home.path().join("big.json");
+    ui.picker.set(&file);
+    ui.harness.get_by_label("Save event set").click();
+    ui.wait_for("the saved set", |_| file.exists());
+    let saved = segment_console::files::event_set::open(&file).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&Value> = saved.set.events.iter().map(|e| &e["event"]).collect();
+    assert!(names.contains(&&json!("Bigger Order")), "{names:?}");
+    assert!(!names.contains(&&json!("Big Order")), "{names:?}");
 }

@@ -12,7 +12,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 impl App {
-    pub(crate) fn refresh_preview(&mut self, ctx: &egui::Context) {
+    /// Brings the preview up to date; for a large event, once typing pauses unless `now`.
+    pub(crate) fn refresh_preview(&mut self, ctx: &egui::Context, now: bool) {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.doc.value_revision().hash(&mut h);
         self.lib.selected.hash(&mut h);
@@ -24,7 +25,12 @@ impl App {
         self.plan.revision.hash(&mut h);
         let key = h.finish();
         let (revision, len) = (self.doc.revision(), self.doc.text().len());
-        match self.preview.refresh(key, revision, len, Instant::now()) {
+        let refresh = if now {
+            self.preview.refresh_now(key)
+        } else {
+            self.preview.refresh(key, revision, len, Instant::now())
+        };
+        match refresh {
             Refresh::Keep => return,
             Refresh::Wait(wait) => {
                 ctx.request_repaint_after(wait);
@@ -89,6 +95,10 @@ impl App {
         };
         if settled {
             self.sync_doc_to_lib();
+        }
+        if !self.commands.is_empty() {
+            // Commands that act on the request (copy as curl, export) see the typed event.
+            self.refresh_preview(ctx, true);
         }
     }
 

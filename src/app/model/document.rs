@@ -424,7 +424,9 @@ mod tests {
 
     /// A large event: `n` line items, well past `LARGE_TEXT` as pretty text.
     fn large(n: usize) -> Value {
-        let items: Vec<Value> = (0..n).map(|i| json!({"sku": format!("SKU-{i:06}")})).collect();
+        let items: Vec<Value> = (0..n)
+            .map(|i| json!({"sku": format!("SKU-{i:06}")}))
+            .collect();
         json!({"type": "track", "event": "Order Completed", "properties": {"products": items}})
     }
 
@@ -439,13 +441,23 @@ mod tests {
         assert_eq!(d.text(), typed);
         assert!(d.revision() != rev);
         assert_eq!(d.value_revision(), value_rev);
-        assert_eq!(d.value().map(|v| v["event"].clone()), Some(json!("Order Completed")));
+        assert_eq!(
+            d.value().map(|v| v["event"].clone()),
+            Some(json!("Order Completed"))
+        );
         let now = std::time::Instant::now();
         assert!(matches!(d.settle(now), Err(w) if w <= PARSE_PAUSE));
         assert_eq!(d.settle(now + PARSE_PAUSE), Ok(true));
         assert!(d.value_revision() != value_rev);
-        assert_eq!(d.value().map(|v| v["event"].clone()), Some(json!("Order Refunded")));
-        assert_eq!(d.settle(now + PARSE_PAUSE * 2), Ok(false), "nothing left to parse");
+        assert_eq!(
+            d.value().map(|v| v["event"].clone()),
+            Some(json!("Order Refunded"))
+        );
+        assert_eq!(
+            d.settle(now + PARSE_PAUSE * 2),
+            Ok(false),
+            "nothing left to parse"
+        );
         // Small texts are parsed as they are typed.
         let mut small = Document::default();
         small.set_text(r#"{"type": "identify"}"#.into());
@@ -460,8 +472,14 @@ mod tests {
         d.set_text(typed);
         assert!(d.set_field("userId", "u_9"));
         let v = d.value().cloned().unwrap_or_default();
-        assert_eq!((v["event"].clone(), v["userId"].clone()), (json!("Order Refunded"), json!("u_9")));
-        assert!(d.text().contains("Order Refunded"), "the typed text was not lost");
+        assert_eq!(
+            (v["event"].clone(), v["userId"].clone()),
+            (json!("Order Refunded"), json!("u_9"))
+        );
+        assert!(
+            d.text().contains("Order Refunded"),
+            "the typed text was not lost"
+        );
         // An error typed into a large text shows once parsed, and blocks form edits.
         let broken = format!("{},", d.text());
         d.set_text(broken.clone());

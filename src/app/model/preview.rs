@@ -249,6 +249,16 @@ impl PreviewCache {
     /// and `len` bytes long. A large event costs tens of milliseconds to translate and to turn
     /// into preview lines: while it is being typed in, that waits for a pause, so that every
     /// keystroke stays cheap; the last preview stays meanwhile.
+    /// A command is about to use the preview (copy as curl, export): computed now when it is
+    /// not up to date, whether typing has paused or not.
+    pub fn refresh_now(&mut self, key: u64) -> Refresh {
+        if self.model.is_some() && self.key == Some(key) {
+            return Refresh::Keep;
+        }
+        self.key = Some(key);
+        Refresh::Compute
+    }
+
     pub fn refresh(&mut self, key: u64, revision: u64, len: usize, now: Instant) -> Refresh {
         if self.model.is_some() && self.key == Some(key) {
             return Refresh::Keep;
@@ -308,6 +318,13 @@ mod tests {
             c.refresh(3, 3, LARGE_EVENT + 1, t0 + TYPING_PAUSE),
             Refresh::Keep
         );
+        // A command about to use the preview does not wait for the pause.
+        assert_eq!(
+            c.refresh(4, 4, LARGE_EVENT + 1, t0 + TYPING_PAUSE),
+            Refresh::Wait(TYPING_PAUSE)
+        );
+        assert_eq!(c.refresh_now(4), Refresh::Compute);
+        assert_eq!(c.refresh_now(4), Refresh::Keep);
     }
     use crate::destinations::{Source, Trace};
     use serde_json::json;

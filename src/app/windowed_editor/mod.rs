@@ -77,9 +77,7 @@ impl Buffer<'_> {
     }
 
     fn replace(&mut self, range: Range<usize>, with: &str) {
-        let s = self
-            .edited
-            .get_or_insert_with(|| self.original.to_string());
+        let s = self.edited.get_or_insert_with(|| self.original.to_string());
         s.replace_range(range, with);
         self.edits += 1;
     }
@@ -127,7 +125,13 @@ impl<'a> WindowedEditor<'a> {
         let (row_h, char_w) =
             ui.fonts_mut(|f| (f.row_height(&font), f.glyph_width(&font, '0').max(1.0)));
         let margin = vec2(4.0, 2.0);
-        let cols = (((ui.available_width() - 2.0 * margin.x) / char_w).floor() as usize).max(8);
+        // The panel may be narrower than its widest row (its content is clipped, not squeezed):
+        // wrap at what is visible, or the ends of rows would be hidden.
+        let width = ui
+            .available_width()
+            .min(ui.clip_rect().right() - ui.cursor().left())
+            .max(10.0 * char_w);
+        let cols = (((width - 2.0 * margin.x) / char_w).floor() as usize).max(8);
 
         let mut state = ui
             .data(|d| d.get_temp::<State>(id))
@@ -138,7 +142,9 @@ impl<'a> WindowedEditor<'a> {
             state.rows = Some(Arc::new(Rows::new(self.text, cols)));
             state.key = (self.revision, cols);
         }
-        state.page_rows = ((viewport.height() / row_h) as usize).saturating_sub(1).max(1);
+        state.page_rows = ((viewport.height() / row_h) as usize)
+            .saturating_sub(1)
+            .max(1);
 
         let mut buf = Buffer {
             original: self.text,
@@ -168,17 +174,19 @@ impl<'a> WindowedEditor<'a> {
             state.rows = Some(Arc::new(Rows::new(buf.text(), cols)));
             state.key = (u64::MAX, cols);
         }
-        let rows = state.rows.clone().unwrap_or_else(|| Arc::new(Rows::new(buf.text(), cols)));
+        let rows = state
+            .rows
+            .clone()
+            .unwrap_or_else(|| Arc::new(Rows::new(buf.text(), cols)));
         let text = buf.text();
 
         let height = (rows.count().max(self.desired_rows) as f32) * row_h + 2.0 * margin.y;
-        let (rect, _) =
-            ui.allocate_exact_size(vec2(ui.available_width(), height), Sense::hover());
+        let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width(), height), Sense::hover());
         // Under the editor's own id: focus, AccessKit and the stored state all key on it.
         let response = ui.interact(rect, id, Sense::click_and_drag());
         let top = rect.top() + margin.y;
-        let first = (((viewport.min.y - margin.y) / row_h).floor().max(0.0) as usize)
-            .min(rows.count() - 1);
+        let first =
+            (((viewport.min.y - margin.y) / row_h).floor().max(0.0) as usize).min(rows.count() - 1);
         let last = ((((viewport.max.y - margin.y) / row_h).ceil().max(0.0) as usize) + 1)
             .min(rows.count());
         let window = Window::new(text, &rows, first..last.max(first + 1));
@@ -379,7 +387,8 @@ impl Window {
 
     fn galley(&self, ui: &egui::Ui, font: &egui::FontId, highlight: bool) -> Arc<egui::Galley> {
         let mut job = if highlight {
-            let theme = egui_extras::syntax_highlighting::CodeTheme::from_memory(ui.ctx(), ui.style());
+            let theme =
+                egui_extras::syntax_highlighting::CodeTheme::from_memory(ui.ctx(), ui.style());
             egui_extras::syntax_highlighting::highlight(
                 ui.ctx(),
                 ui.style(),
@@ -500,7 +509,12 @@ fn keyboard(
                 // Moves that need the rows see the text as edited so far this frame.
                 let needs_rows = matches!(
                     key,
-                    Key::ArrowUp | Key::ArrowDown | Key::PageUp | Key::PageDown | Key::Home | Key::End
+                    Key::ArrowUp
+                        | Key::ArrowDown
+                        | Key::PageUp
+                        | Key::PageDown
+                        | Key::Home
+                        | Key::End
                 );
                 let rows = if !needs_rows {
                     None
@@ -527,7 +541,6 @@ fn keyboard(
             _ => continue,
         }
         reveal = true;
-
     }
     reveal
 }

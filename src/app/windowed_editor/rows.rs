@@ -232,9 +232,7 @@ pub fn newline_at(text: &str, offset: usize) -> String {
         .chars()
         .take_while(|c| *c == ' ' || *c == '\t')
         .collect();
-    let opens = text[line_start..offset]
-        .trim_end()
-        .ends_with(['{', '[']);
+    let opens = text[line_start..offset].trim_end().ends_with(['{', '[']);
     format!("\n{indent}{}", if opens { "  " } else { "" })
 }
 

@@ -13,29 +13,27 @@ struct Doc {
 }
 
 fn harness(text: String) -> Harness<'static, Doc> {
-    let mut h = Harness::builder()
-        .with_size([700.0, 400.0])
-        .build_ui_state(
-            |ui, doc: &mut Doc| {
-                let label = ui.label("Event JSON");
-                let (r, out) =
-                    WindowedEditor::new("event-json", &doc.text, doc.revision).show(ui, "scroll");
-                r.labelled_by(label.id);
-                let EditorOutput { text, undo } = out;
-                if let Some(t) = text {
-                    doc.text = t;
-                    doc.revision += 1;
-                }
-                if let Some(u) = undo {
-                    doc.undos.push(u);
-                }
-            },
-            Doc {
-                text,
-                revision: 1,
-                undos: Vec::new(),
-            },
-        );
+    let mut h = Harness::builder().with_size([700.0, 400.0]).build_ui_state(
+        |ui, doc: &mut Doc| {
+            let label = ui.label("Event JSON");
+            let (r, out) =
+                WindowedEditor::new("event-json", &doc.text, doc.revision).show(ui, "scroll");
+            r.labelled_by(label.id);
+            let EditorOutput { text, undo } = out;
+            if let Some(t) = text {
+                doc.text = t;
+                doc.revision += 1;
+            }
+            if let Some(u) = undo {
+                doc.undos.push(u);
+            }
+        },
+        Doc {
+            text,
+            revision: 1,
+            undos: Vec::new(),
+        },
+    );
     h.run();
     h
 }
@@ -85,7 +83,10 @@ fn typing_edits_the_whole_text_and_accesskit_sees_it() {
         "{:?}",
         &h.state().text[..20]
     );
-    assert_eq!(h.get_by_label("Event JSON").value(), Some(h.state().text.clone()));
+    assert_eq!(
+        h.get_by_label("Event JSON").value(),
+        Some(h.state().text.clone())
+    );
 }
 
 #[test]
@@ -114,7 +115,11 @@ fn selection_backspace_cut_paste_and_undo_requests() {
     key(&mut h, Modifiers::NONE, Key::ArrowDown);
     key(&mut h, Modifiers::NONE, Key::End);
     // Ctrl+Shift+Left twice selects `Up"` then `Signed Up"`... one word: `Up"`.
-    key(&mut h, Modifiers::COMMAND | Modifiers::SHIFT, Key::ArrowLeft);
+    key(
+        &mut h,
+        Modifiers::COMMAND | Modifiers::SHIFT,
+        Key::ArrowLeft,
+    );
     key(&mut h, Modifiers::NONE, Key::Backspace);
     assert_eq!(h.state().text, "{\n  \"event\": \"Signed \n}");
     type_text(&mut h, "In\"");
@@ -195,4 +200,28 @@ fn a_click_places_the_caret_and_a_drag_selects() {
     pointer(&mut h, row(3.0), Some(false));
     type_text(&mut h, "?");
     assert_eq!(h.state().text, "{\n?");
+}
+
+#[test]
+fn wrapped_rows_fit_inside_the_field() {
+    let long = format!("{{\"k\": \"{}\"}}", "abcdefghij".repeat(200));
+    let h = harness(long);
+    let field = h.get_by_label("Event JSON").rect();
+    let runs: Vec<egui::Rect> = h
+        .query_all(by().role(egui::accesskit::Role::TextRun))
+        .map(|n| n.rect())
+        .collect();
+    assert!(
+        runs.len() > 10,
+        "the long line wraps into rows: {}",
+        runs.len()
+    );
+    for r in runs {
+        assert!(
+            r.max.x <= field.max.x,
+            "a row ends at {} past the field's {}",
+            r.max.x,
+            field.max.x
+        );
+    }
 }
