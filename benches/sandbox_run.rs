@@ -174,6 +174,8 @@ fn main() {
         "every event is delivered and recorded: {p}"
     );
 
+    // `SANDBOX_RUN_QUICK=1`: only the CPU figures below, for comparing two builds quickly.
+    let quick = std::env::var_os("SANDBOX_RUN_QUICK").is_some();
     let mut c = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_millis(100))
@@ -182,6 +184,9 @@ fn main() {
     {
         let mut g = c.benchmark_group(GROUP);
         g.throughput(Throughput::Elements(n as u64));
+        if quick {
+            g.sample_size(10).measurement_time(Duration::from_millis(1));
+        }
         g.bench_function("salesmachine_10k_c8", |b| {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
@@ -197,6 +202,23 @@ fn main() {
     // The baseline, right after the runs: the median of three.
     let mut baseline: Vec<f64> = (0..3).map(|_| transport_only(&rt, &events)).collect();
     let baseline = support::bench::median(&mut baseline);
+    // CPU per event, every thread of the process counted (median of five runs each).
+    let cpu_per_event = |f: &dyn Fn()| {
+        let mut xs: Vec<f64> = (0..5)
+            .map(|_| {
+                let c0 = support::bench::process_cpu();
+                f();
+                (support::bench::process_cpu() - c0).as_secs_f64() * 1e6 / n as f64
+            })
+            .collect();
+        support::bench::median(&mut xs)
+    };
+    let run_cpu = cpu_per_event(&|| {
+        one_run(&rt, events.clone());
+    });
+    let baseline_cpu = cpu_per_event(&|| {
+        transport_only(&rt, &events);
+    });
     if support::bench::test_mode() {
         return;
     }
@@ -216,4 +238,8 @@ fn main() {
         }
         None => println!("  (no estimate found)"),
     }
+    println!(
+        "  CPU per event (all threads, median of 5): run {run_cpu:.0} us, baseline {baseline_cpu:.0} us (sending and answering alone; the baseline's includes translating its requests up front) on {} cores",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
 }

@@ -413,13 +413,14 @@ async fn send_one(
         }
         _ => None,
     };
-    let mut entry = Entry::record(
+    let result = EventResult::of(index, event, &outcome, report.as_ref());
+    let mut entry = Entry::record_owned(
         s.destination.id(),
         s.mode,
         &s.target,
         event,
         &outcome,
-        report.as_ref(),
+        report,
         &s.secrets,
         now,
     );
@@ -427,7 +428,6 @@ async fn send_one(
         Some(known) => known.clone(),
         None => p.verdict(event),
     });
-    let result = EventResult::of(index, event, &outcome, report.as_ref());
     Some((result, writer.submit(&entry)))
 }
 

@@ -74,6 +74,38 @@ pub struct Captured {
     pub duplicate: bool,
 }
 
+/// Whether any of `secrets` may occur in a string of the exchanges. Serializing them to a
+/// reused buffer and searching it is cheap; going through a `Value` to mask is not, and is only
+/// needed when this says yes (or a secret has characters JSON escapes, which a search of the
+/// text would miss).
+fn may_hold_secret(exchanges: &[Exchange], secrets: &[&str]) -> bool {
+    if secrets.is_empty() {
+        return false;
+    }
+    let escaped = |s: &str| s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+    if secrets.iter().any(|s| escaped(s)) {
+        return true;
+    }
+    thread_local! {
+        static TEXT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    TEXT.with(|t| {
+        let mut t = t.borrow_mut();
+        t.clear();
+        if serde_json::to_writer(&mut *t, exchanges).is_err() {
+            return true;
+        }
+        let found = secrets
+            .iter()
+            .any(|s| memchr::memmem::find(&t, s.as_bytes()).is_some());
+        // A very large reply leaves a large buffer behind: let it go.
+        if t.capacity() > 1 << 20 {
+            *t = Vec::new();
+        }
+        found
+    })
+}
+
 impl Entry {
     /// The entry for one event through one destination: its outcome and, when it was sent,
     /// the report. `secrets` are the destination's secret settings, masked wherever they occur.
@@ -85,6 +117,31 @@ impl Entry {
         event: &Value,
         outcome: &Outcome,
         report: Option<&SendReport>,
+        secrets: &[String],
+        now: DateTime<Utc>,
+    ) -> Entry {
+        Entry::record_owned(
+            destination,
+            mode,
+            target,
+            event,
+            outcome,
+            report.cloned(),
+            secrets,
+            now,
+        )
+    }
+
+    /// `record`, taking the report: its exchanges move into the entry instead of being copied
+    /// (a batch run records thousands a second).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_owned(
+        destination: &str,
+        mode: Mode,
+        target: &Target,
+        event: &Value,
+        outcome: &Outcome,
+        report: Option<SendReport>,
         secrets: &[String],
         now: DateTime<Utc>,
     ) -> Entry {
@@ -109,7 +166,10 @@ impl Entry {
             _ => String::new(),
         };
         let (exchanges, duration_us, status_class) = match report {
-            Some(r) => (r.exchanges.clone(), r.micros(), r.class()),
+            Some(r) => {
+                let (micros, class) = (r.micros(), r.class());
+                (r.exchanges, micros, class)
+            }
             None => {
                 // Nothing was sent: keep the requests a `requests` outcome would have sent.
                 let exchanges = outcome
@@ -146,7 +206,8 @@ impl Entry {
             plan: None,
         };
         // Replies were masked by the transport; this catches anything it could not know of.
-        if let Ok(mut v) = serde_json::to_value(&entry.exchanges)
+        if may_hold_secret(&entry.exchanges, &secrets)
+            && let Ok(mut v) = serde_json::to_value(&entry.exchanges)
             && mask_secrets(&mut v, &secrets) > 0
             && let Ok(masked) = serde_json::from_value(v)
         {

@@ -17,6 +17,9 @@ use tokio::sync::oneshot;
 
 /// Entries committed together at most, so that one commit stays short.
 const GROUP_MAX: usize = 1024;
+/// While entries flow, a group waits up to `LINGER` to hold `LINGER_GROUP` of them.
+const LINGER: Duration = Duration::from_millis(2);
+const LINGER_GROUP: usize = 64;
 
 /// The entry's id once committed, or why it could not be stored.
 pub type Ack = Result<i64, String>;
@@ -69,6 +72,22 @@ fn write_groups(mut history: History, rx: mpsc::Receiver<Job>) -> History {
                     acks.push(job.ack);
                 }
                 Err(_) => break,
+            }
+        }
+        // Entries are flowing (more than one was waiting): wait a moment for more, so that
+        // a commit's fixed cost (the fsync, and the last page of every index written again)
+        // is shared by more of them. A lone entry (a single send) is committed at once.
+        if entries.len() > 1 {
+            let until = std::time::Instant::now() + LINGER;
+            while entries.len() < LINGER_GROUP {
+                let left = until.saturating_duration_since(std::time::Instant::now());
+                match rx.recv_timeout(left) {
+                    Ok(job) => {
+                        entries.push(job.entry);
+                        acks.push(job.ack);
+                    }
+                    Err(_) => break,
+                }
             }
         }
         match history.record_encoded(&entries) {

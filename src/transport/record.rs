@@ -173,26 +173,31 @@ impl RequestRecord {
     /// The request with its secrets masked unless `show_secrets` (an export the user asked to
     /// reveal; never what the history stores).
     pub fn shown(req: &PartnerRequest, show_secrets: bool) -> RequestRecord {
-        let shown = req.shown(show_secrets);
-        let body = match &shown.body {
+        let sent = req.body_bytes();
+        let body = match &req.body {
             Body::None => None,
-            _ => Some(String::from_utf8_lossy(&shown.body_bytes()).into_owned()),
+            _ if show_secrets => Some(String::from_utf8_lossy(&sent).into_owned()),
+            _ => Some(String::from_utf8_lossy(&req.masked_body_bytes(&sent)).into_owned()),
+        };
+        let (url, headers) = if show_secrets {
+            (req.url.clone(), req.headers.clone())
+        } else {
+            req.masked_head()
         };
         RequestRecord {
-            method: shown.method.clone(),
-            url: shown.url.clone(),
-            headers: shown
-                .headers
-                .iter()
+            method: req.method.clone(),
+            url,
+            headers: headers
+                .into_iter()
                 .map(|h| HeaderPair {
-                    name: h.name.clone(),
-                    value: h.value.clone(),
+                    name: h.name,
+                    value: h.value,
                 })
                 .collect(),
             body,
-            body_size: req.body_bytes().len() as u64,
-            description: shown.description.clone(),
-            basis: shown.basis.label().to_string(),
+            body_size: sent.len() as u64,
+            description: req.description.clone(),
+            basis: req.basis.label().to_string(),
         }
     }
 

@@ -141,20 +141,9 @@ impl PartnerRequest {
     /// A copy safe to show or store: secret headers keep only their scheme word
     /// (`Basic ••••••••`), and any secret text left in the URL or body is replaced.
     pub fn masked(&self) -> PartnerRequest {
-        let mut out = self.clone();
+        let (url, headers) = self.masked_head();
         let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
-        for h in &mut out.headers {
-            if h.secret {
-                h.value = match h.value.split_once(' ') {
-                    Some((scheme, _)) => format!("{scheme} {MASK}"),
-                    None => MASK.to_string(),
-                };
-            } else {
-                h.value = mask_text(&h.value, &secrets);
-            }
-        }
-        out.url = mask_text(&out.url, &secrets);
-        out.body = match &out.body {
+        let body = match &self.body {
             Body::Json(v) => {
                 let mut v = v.clone();
                 crate::json::mask::mask_secrets(&mut v, &secrets);
@@ -163,7 +152,54 @@ impl PartnerRequest {
             Body::Form(s) => Body::Form(mask_text(s, &secrets)),
             Body::None => Body::None,
         };
-        out
+        PartnerRequest {
+            method: self.method.clone(),
+            url,
+            headers,
+            body,
+            basis: self.basis.clone(),
+            description: self.description.clone(),
+            provenance: self.provenance.clone(),
+            secrets: self.secrets.clone(),
+        }
+    }
+
+    /// The URL and headers as `masked` gives them.
+    pub fn masked_head(&self) -> (String, Vec<Header>) {
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        let headers = self
+            .headers
+            .iter()
+            .map(|h| Header {
+                name: h.name.clone(),
+                value: if h.secret {
+                    match h.value.split_once(' ') {
+                        Some((scheme, _)) => format!("{scheme} {MASK}"),
+                        None => MASK.to_string(),
+                    }
+                } else {
+                    mask_text(&h.value, &secrets)
+                },
+                secret: h.secret,
+            })
+            .collect();
+        (mask_text(&self.url, &secrets), headers)
+    }
+
+    /// The body's bytes as `masked` would give them, from `sent` (this request's
+    /// `body_bytes`). Every stored request goes through here, so the common case is taken
+    /// cheaply: when no secret occurs in the bytes and none would be escaped in JSON, no value
+    /// can hold one, and the bytes are the masked ones already.
+    pub fn masked_body_bytes<'a>(&self, sent: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+        let plain = |s: &str| !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+        let untouched = self.secrets.iter().all(|s| {
+            s.is_empty() || (plain(s) && memchr::memmem::find(sent, s.as_bytes()).is_none())
+        });
+        if untouched {
+            std::borrow::Cow::Borrowed(sent)
+        } else {
+            std::borrow::Cow::Owned(self.masked().body_bytes())
+        }
     }
 
     /// A rendering unless `show_secrets`, masked.
@@ -199,5 +235,48 @@ impl PartnerRequest {
         out["description"] = Value::String(self.description.clone());
         out["provenance"] = Value::Array(self.provenance.iter().map(Provenance::to_json).collect());
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The quick path of `masked_body_bytes` gives what masking the body gives, for secrets
+    /// absent, in a value, in a key (values only are masked), and needing an escape in JSON.
+    #[test]
+    fn masked_body_bytes_are_the_masked_bodys_bytes() {
+        let cases = [
+            ("key-1234", json!({"a": "nothing secret", "n": 1})),
+            (
+                "key-1234",
+                json!({"a": "Bearer key-1234", "b": ["key-1234"]}),
+            ),
+            ("key-1234", json!({"key-1234": "a key as a key"})),
+            ("ke\"y-12", json!({"a": "ke\"y-12 in a value"})),
+            ("ké-1234", json!({"a": "ké-1234"})),
+        ];
+        for (secret, body) in cases {
+            let req = PartnerRequest::post("http://127.0.0.1:1/x", "test")
+                .secret_header("Authorization", format!("Bearer {secret}"), secret)
+                .json(body);
+            let sent = req.body_bytes();
+            assert_eq!(
+                req.masked_body_bytes(&sent).as_ref(),
+                req.masked().body_bytes().as_slice(),
+                "{secret} in {}",
+                String::from_utf8_lossy(&sent)
+            );
+        }
+        // The common case borrows the bytes sent.
+        let req = PartnerRequest::post("http://127.0.0.1:1/x", "test")
+            .secret_header("Authorization", "Bearer key-1234", "key-1234")
+            .json(json!({"a": 1}));
+        let sent = req.body_bytes();
+        assert!(matches!(
+            req.masked_body_bytes(&sent),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }
