@@ -17,8 +17,10 @@ use tokio::sync::oneshot;
 
 /// Entries committed together at most, so that one commit stays short.
 const GROUP_MAX: usize = 1024;
-/// While entries flow, a group waits up to `LINGER` to hold `LINGER_GROUP` of them.
+/// While entries flow, a group waits up to `LINGER` to hold `LINGER_GROUP` of them, as long
+/// as the next one comes within `LINGER_GAP`.
 const LINGER: Duration = Duration::from_millis(2);
+const LINGER_GAP: Duration = Duration::from_micros(300);
 const LINGER_GROUP: usize = 64;
 
 /// The entry's id once committed, or why it could not be stored.
@@ -76,12 +78,15 @@ fn write_groups(mut history: History, rx: mpsc::Receiver<Job>) -> History {
         }
         // Entries are flowing (more than one was waiting): wait a moment for more, so that
         // a commit's fixed cost (the fsync, and the last page of every index written again)
-        // is shared by more of them. A lone entry (a single send) is committed at once.
+        // is shared by more of them. Only while they keep coming: senders that wait for their
+        // acknowledgements before sending more (a bounded window) stop, and waiting on would
+        // only idle everyone. A lone entry (a single send) is committed at once.
         if entries.len() > 1 {
             let until = std::time::Instant::now() + LINGER;
             while entries.len() < LINGER_GROUP {
-                let left = until.saturating_duration_since(std::time::Instant::now());
-                match rx.recv_timeout(left) {
+                let now = std::time::Instant::now();
+                let wait = LINGER_GAP.min(until.saturating_duration_since(now));
+                match rx.recv_timeout(wait) {
                     Ok(job) => {
                         entries.push(job.entry);
                         acks.push(job.ack);

@@ -171,7 +171,11 @@ impl App {
             self.lib.dirty = true;
             self.load_into_doc();
             self.set_status(
-                format!("Restored {n} unsaved events from {}.", meta.saved_at),
+                format!(
+                    "Restored {n} unsaved {} from {}.",
+                    if n == 1 { "event" } else { "events" },
+                    meta.saved_at
+                ),
                 false,
             );
         }

@@ -45,7 +45,8 @@ impl ComposerUi<'_> {
             commands,
             plan,
         } = self;
-        ui.horizontal(|ui| {
+        // Wrapped: a narrow composer (a wide preview beside it) keeps Undo and Redo in view.
+        ui.horizontal_wrapped(|ui| {
             let current = doc.call_type();
             let label = current.map_or("(unknown)", |c| c.as_str());
             widgets::combo(ui, "Call type")

@@ -47,7 +47,8 @@ pub(crate) fn show(ctx: &egui::Context, work: &Workflow, title: &str) -> Option<
         egui::Modal::new(egui::Id::unique("restore-autosave")).show(ctx, |ui| {
             ui.heading("Restore unsaved work?");
             ui.label(format!(
-                "The last session ended with {n} unsaved events{from}, kept at {}.",
+                "The last session ended with {n} unsaved {}{from}, kept at {}.",
+                if n == 1 { "event" } else { "events" },
                 meta.saved_at
             ));
             ui.horizontal(|ui| {
