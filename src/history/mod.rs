@@ -667,9 +667,10 @@ impl History {
     /// Where the filter's matches are: one arm, or for a text search in a store with entries
     /// waiting for the index, the index and those entries.
     fn arms(&self, filter: &Filter) -> Vec<Arm> {
-        let mut arms = vec![from_where(filter, Source::Index)];
+        let indexes = self.layout != Layout::V1;
+        let mut arms = vec![from_where(filter, Source::Index, indexes)];
         if self.layout.has_pending() && arms[0].key != "entries.id" {
-            arms.push(from_where(filter, Source::Pending));
+            arms.push(from_where(filter, Source::Pending, indexes));
         }
         arms
     }
@@ -781,7 +782,8 @@ struct Arm {
 /// The filter's `FROM ... WHERE ...` over one source. A text search starts from the index (or
 /// the waiting entries) and joins the entries, so that SQLite walks the matches newest first and
 /// stops at the page's end instead of collecting every match before sorting.
-fn from_where(filter: &Filter, source: Source) -> Arm {
+/// `filter_indexes`: the store has the filter indexes of layout v2 and later (by name).
+fn from_where(filter: &Filter, source: Source, filter_indexes: bool) -> Arm {
     let mut from = "FROM entries".to_string();
     let mut key = "entries.id";
     let mut parts: Vec<String> = Vec::new();
@@ -799,8 +801,27 @@ fn from_where(filter: &Filter, source: Source) -> Arm {
             // other filters let through, keeps those where the trigrams stand together.
             match source {
                 Source::Index => {
-                    from =
-                        "FROM entries_text JOIN entries ON entries.id = entries_text.rowid".into();
+                    // With another filter, each candidate of the index is checked against that
+                    // filter's index (small, and it holds the other filters' columns) before its
+                    // row is read: left to choose, SQLite reads every candidate's row, records
+                    // and all, and a common phrase narrowed by destination and status has
+                    // thousands of candidates per page of matches.
+                    let via = match filter_indexes {
+                        false => None,
+                        true if filter.destination.is_some() => Some("entries_destination_v2"),
+                        true if filter.call_type.is_some() => Some("entries_call_type_v2"),
+                        true if !filter.status.is_empty() => Some("entries_status_class_v2"),
+                        true if filter.event_name.is_some() => Some("entries_event_name"),
+                        true => None,
+                    };
+                    from = match via {
+                        Some(index) => format!(
+                            "FROM entries_text JOIN entries INDEXED BY {index} \
+                             ON entries.id = entries_text.rowid"
+                        ),
+                        None => "FROM entries_text JOIN entries ON entries.id = entries_text.rowid"
+                            .into(),
+                    };
                     key = "entries_text.rowid";
                     parts.push("entries_text MATCH ?".into());
                     args.push(SqlValue::Text(index::trigram_query(text)));
