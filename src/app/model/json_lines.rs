@@ -22,52 +22,70 @@ fn indent(depth: usize) -> String {
     "  ".repeat(depth)
 }
 
+/// Recursive, one call per level of the value: the line texts are made in the helpers below,
+/// not inline, so that each level's frame stays small. The deepest event the console reads (127
+/// levels) must fit a small thread stack, even in a debug build (a test walks it on 256 KB).
 fn walk(v: &Value, p: &str, key: Option<&str>, depth: usize, comma: bool, out: &mut Vec<Line>) {
-    let prefix = match key {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            out.push(opening(p, key, depth, '{'));
+            let n = m.len();
+            for (i, (k, child)) in m.iter().enumerate() {
+                walk(child, &path::key(p, k), Some(k), depth + 1, i + 1 < n, out);
+            }
+            out.push(closing(p, depth, '}', comma));
+        }
+        Value::Array(a) if !a.is_empty() => {
+            out.push(opening(p, key, depth, '['));
+            let n = a.len();
+            for (i, child) in a.iter().enumerate() {
+                walk(child, &path::index(p, i), None, depth + 1, i + 1 < n, out);
+            }
+            out.push(closing(p, depth, ']', comma));
+        }
+        scalar => out.push(leaf(scalar, p, key, depth, comma)),
+    }
+}
+
+/// The indentation and, inside an object, the quoted key.
+#[inline(never)]
+fn prefix(key: Option<&str>, depth: usize) -> String {
+    match key {
         Some(k) => format!(
             "{}{}: ",
             indent(depth),
             serde_json::to_string(k).unwrap_or_default()
         ),
         None => indent(depth),
-    };
-    let tail = if comma { "," } else { "" };
-    match v {
-        Value::Object(m) if !m.is_empty() => {
-            out.push(Line {
-                path: p.to_string(),
-                text: format!("{prefix}{{"),
-            });
-            let n = m.len();
-            for (i, (k, child)) in m.iter().enumerate() {
-                walk(child, &path::key(p, k), Some(k), depth + 1, i + 1 < n, out);
-            }
-            out.push(Line {
-                path: p.to_string(),
-                text: format!("{}}}{tail}", indent(depth)),
-            });
-        }
-        Value::Array(a) if !a.is_empty() => {
-            out.push(Line {
-                path: p.to_string(),
-                text: format!("{prefix}["),
-            });
-            let n = a.len();
-            for (i, child) in a.iter().enumerate() {
-                walk(child, &path::index(p, i), None, depth + 1, i + 1 < n, out);
-            }
-            out.push(Line {
-                path: p.to_string(),
-                text: format!("{}]{tail}", indent(depth)),
-            });
-        }
-        scalar => out.push(Line {
-            path: p.to_string(),
-            text: format!(
-                "{prefix}{}{tail}",
-                serde_json::to_string(scalar).unwrap_or_default()
-            ),
-        }),
+    }
+}
+
+#[inline(never)]
+fn opening(p: &str, key: Option<&str>, depth: usize, bracket: char) -> Line {
+    Line {
+        path: p.to_string(),
+        text: format!("{}{bracket}", prefix(key, depth)),
+    }
+}
+
+#[inline(never)]
+fn closing(p: &str, depth: usize, bracket: char, comma: bool) -> Line {
+    Line {
+        path: p.to_string(),
+        text: format!("{}{bracket}{}", indent(depth), if comma { "," } else { "" }),
+    }
+}
+
+#[inline(never)]
+fn leaf(scalar: &Value, p: &str, key: Option<&str>, depth: usize, comma: bool) -> Line {
+    Line {
+        path: p.to_string(),
+        text: format!(
+            "{}{}{}",
+            prefix(key, depth),
+            serde_json::to_string(scalar).unwrap_or_default(),
+            if comma { "," } else { "" }
+        ),
     }
 }
 
