@@ -99,24 +99,11 @@ impl<'a> WindowedEditor<'a> {
     /// Shows the editor inside a vertical scroll area of its own (`scroll_salt`), filling the
     /// width. The response is the editor's, to label it.
     pub fn show(self, ui: &mut egui::Ui, scroll_salt: &str) -> (egui::Response, EditorOutput) {
-        let mut out = None;
         egui::ScrollArea::vertical()
             .id_salt(scroll_salt)
             .auto_shrink([false, false])
-            .show_viewport(ui, |ui, viewport| {
-                out = Some(self.show_inside(ui, viewport));
-            });
-        match out {
-            Some(o) => o,
-            // The closure always runs; this only satisfies the types.
-            None => (
-                ui.label(""),
-                EditorOutput {
-                    text: None,
-                    undo: None,
-                },
-            ),
-        }
+            .show_viewport(ui, |ui, viewport| self.show_inside(ui, viewport))
+            .inner
     }
 
     fn show_inside(self, ui: &mut egui::Ui, viewport: Rect) -> (egui::Response, EditorOutput) {
