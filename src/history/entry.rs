@@ -76,15 +76,10 @@ pub struct Captured {
 
 /// Whether any of `secrets` may occur in a string of the exchanges. Serializing them to a
 /// reused buffer and searching it is cheap; going through a `Value` to mask is not, and is only
-/// needed when this says yes (or a secret has characters JSON escapes, which a search of the
-/// text would miss).
+/// needed when this says yes.
 fn may_hold_secret(exchanges: &[Exchange], secrets: &[&str]) -> bool {
     if secrets.is_empty() {
         return false;
-    }
-    let escaped = |s: &str| s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
-    if secrets.iter().any(|s| escaped(s)) {
-        return true;
     }
     thread_local! {
         static TEXT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -95,9 +90,7 @@ fn may_hold_secret(exchanges: &[Exchange], secrets: &[&str]) -> bool {
         if serde_json::to_writer(&mut *t, exchanges).is_err() {
             return true;
         }
-        let found = secrets
-            .iter()
-            .any(|s| memchr::memmem::find(&t, s.as_bytes()).is_some());
+        let found = crate::json::mask::may_hold_secrets(&t, secrets);
         // A very large reply leaves a large buffer behind: let it go.
         if t.capacity() > 1 << 20 {
             *t = Vec::new();

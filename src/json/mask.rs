@@ -25,6 +25,17 @@ pub fn mask_secrets(v: &mut Value, secrets: &[&str]) -> usize {
     }
 }
 
+/// Whether any non-empty secret may be in the JSON text `json`: it occurs in the bytes, or it
+/// has a character JSON escapes (a search of the text would miss it). When this says no,
+/// masking the value the text encodes changes nothing, so the costly masking can be skipped.
+pub fn may_hold_secrets(json: &[u8], secrets: &[&str]) -> bool {
+    let escaped = |s: &str| s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .any(|s| escaped(s) || memchr::memmem::find(json, s.as_bytes()).is_some())
+}
+
 /// Replaces every non-empty secret inside a text by [`MASK`].
 pub fn mask_text(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_string();

@@ -191,11 +191,8 @@ impl PartnerRequest {
     /// cheaply: when no secret occurs in the bytes and none would be escaped in JSON, no value
     /// can hold one, and the bytes are the masked ones already.
     pub fn masked_body_bytes<'a>(&self, sent: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
-        let plain = |s: &str| !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
-        let untouched = self.secrets.iter().all(|s| {
-            s.is_empty() || (plain(s) && memchr::memmem::find(sent, s.as_bytes()).is_none())
-        });
-        if untouched {
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        if !crate::json::mask::may_hold_secrets(sent, &secrets) {
             std::borrow::Cow::Borrowed(sent)
         } else {
             std::borrow::Cow::Owned(self.masked().body_bytes())
