@@ -174,6 +174,16 @@ fn main() {
         "every event is delivered and recorded: {p}"
     );
 
+    // `SANDBOX_RUN_PROFILE=N`: N runs and nothing else, for a profiler (`perf record`).
+    if let Some(k) = std::env::var("SANDBOX_RUN_PROFILE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        for _ in 0..k {
+            one_run(&rt, events.clone());
+        }
+        return;
+    }
     // `SANDBOX_RUN_QUICK=1`: only the CPU figures below, for comparing two builds quickly.
     let quick = std::env::var_os("SANDBOX_RUN_QUICK").is_some();
     let mut c = Criterion::default()

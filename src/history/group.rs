@@ -17,8 +17,8 @@ use tokio::sync::oneshot;
 
 /// Entries committed together at most, so that one commit stays short.
 const GROUP_MAX: usize = 1024;
-/// While entries flow, a group waits up to `LINGER` to hold `LINGER_GROUP` of them, as long
-/// as the next one comes within `LINGER_GAP`.
+/// While entries flow, a group waits up to `LINGER` to hold `LINGER_GROUP` of them, in naps
+/// of `LINGER_GAP`, as long as each nap brings more.
 const LINGER: Duration = Duration::from_millis(2);
 const LINGER_GAP: Duration = Duration::from_micros(300);
 const LINGER_GROUP: usize = 64;
@@ -82,16 +82,28 @@ fn write_groups(mut history: History, rx: mpsc::Receiver<Job>) -> History {
         // acknowledgements before sending more (a bounded window) stop, and waiting on would
         // only idle everyone. A lone entry (a single send) is committed at once.
         if entries.len() > 1 {
+            // The writer naps instead of waiting on the queue: a sender handing over an entry
+            // then has no sleeping writer to wake (a system call on each side, per entry),
+            // and what came during the nap is taken at once.
             let until = std::time::Instant::now() + LINGER;
             while entries.len() < LINGER_GROUP {
-                let now = std::time::Instant::now();
-                let wait = LINGER_GAP.min(until.saturating_duration_since(now));
-                match rx.recv_timeout(wait) {
-                    Ok(job) => {
-                        entries.push(job.entry);
-                        acks.push(job.ack);
+                let left = until.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                std::thread::sleep(LINGER_GAP.min(left));
+                let before = entries.len();
+                while entries.len() < GROUP_MAX {
+                    match rx.try_recv() {
+                        Ok(job) => {
+                            entries.push(job.entry);
+                            acks.push(job.ack);
+                        }
+                        Err(_) => break,
                     }
-                    Err(_) => break,
+                }
+                if entries.len() == before {
+                    break;
                 }
             }
         }
