@@ -670,9 +670,50 @@ impl History {
         let indexes = self.layout != Layout::V1;
         let mut arms = vec![from_where(filter, Source::Index, indexes)];
         if self.layout.has_pending() && arms[0].key != "entries.id" {
-            arms.push(from_where(filter, Source::Pending, indexes));
+            arms.push(from_where(
+                filter,
+                self.pending_source(filter, indexes),
+                indexes,
+            ));
         }
         arms
+    }
+
+    /// How a text search reads the waiting entries: through the other filter's index when
+    /// that leaves under a third of them (a lookup costs about two reads in a row), else
+    /// all of them. A count bounded by that third, on the index alone, tells which.
+    fn pending_source(&self, filter: &Filter, indexes: bool) -> Source {
+        let Some(via) = filter_index(filter, indexes) else {
+            return Source::Pending;
+        };
+        let Ok(waiting) = waiting_at_most(&self.conn, self.layout) else {
+            return Source::Pending;
+        };
+        let third = waiting / 3 + 1;
+        let others = Filter {
+            text: None,
+            ..filter.clone()
+        };
+        let arm = from_where(&others, Source::Index, indexes);
+        let mut args = arm.args;
+        args.push(SqlValue::Integer(to_i64(third)));
+        // The index named: left to choose, SQLite may walk the waiting entries' rows instead,
+        // records and all (a call type has few values, so its index looks unselective).
+        let Some(conditions) = arm.from.strip_prefix("FROM entries ") else {
+            return Source::Pending;
+        };
+        let passing: rusqlite::Result<i64> = self.conn.query_row(
+            &format!(
+                "SELECT count(*) FROM (SELECT 1 FROM entries INDEXED BY {via} {conditions} \
+                 AND entries.id >= (SELECT min(id) FROM pending_text) LIMIT ?)"
+            ),
+            params_from_iter(args),
+            |r| r.get(0),
+        );
+        match passing {
+            Ok(n) if usize::try_from(n).is_ok_and(|n| n < third) => Source::PendingVia(via),
+            _ => Source::Pending,
+        }
     }
 
     /// Distinct values of a filter column, for the filter pickers.
@@ -768,7 +809,11 @@ fn to_i64(n: usize) -> i64 {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Source {
     Index,
+    /// The waiting entries, read one by one.
     Pending,
+    /// The waiting entries that pass the other filters, found through that filter's index
+    /// (by name): when those filters leave few of them, cheaper than reading them all.
+    PendingVia(&'static str),
 }
 
 /// One part of a search: `FROM ... WHERE ...`, its arguments in order, and the column that
@@ -777,6 +822,19 @@ struct Arm {
     from: String,
     key: &'static str,
     args: Vec<SqlValue>,
+}
+
+/// The index of the filter's first column that has one (destination, call, status, event
+/// name), which also holds the other filters' columns (v2+ layouts, `filter_indexes`).
+fn filter_index(filter: &Filter, filter_indexes: bool) -> Option<&'static str> {
+    match filter_indexes {
+        false => None,
+        true if filter.destination.is_some() => Some("entries_destination_v2"),
+        true if filter.call_type.is_some() => Some("entries_call_type_v2"),
+        true if !filter.status.is_empty() => Some("entries_status_class_v2"),
+        true if filter.event_name.is_some() => Some("entries_event_name"),
+        true => None,
+    }
 }
 
 /// The filter's `FROM ... WHERE ...` over one source. A text search starts from the index (or
@@ -789,6 +847,7 @@ fn from_where(filter: &Filter, source: Source, filter_indexes: bool) -> Arm {
     let mut parts: Vec<String> = Vec::new();
     let mut args: Vec<SqlValue> = Vec::new();
     let mut confirm = None;
+    let mut trigrams = None;
     if let Some(text) = filter
         .text
         .as_deref()
@@ -806,14 +865,7 @@ fn from_where(filter: &Filter, source: Source, filter_indexes: bool) -> Arm {
                     // row is read: left to choose, SQLite reads every candidate's row, records
                     // and all, and a common phrase narrowed by destination and status has
                     // thousands of candidates per page of matches.
-                    let via = match filter_indexes {
-                        false => None,
-                        true if filter.destination.is_some() => Some("entries_destination_v2"),
-                        true if filter.call_type.is_some() => Some("entries_call_type_v2"),
-                        true if !filter.status.is_empty() => Some("entries_status_class_v2"),
-                        true if filter.event_name.is_some() => Some("entries_event_name"),
-                        true => None,
-                    };
+                    let via = filter_index(filter, filter_indexes);
                     from = match via {
                         Some(index) => format!(
                             "FROM entries_text JOIN entries INDEXED BY {index} \
@@ -835,6 +887,19 @@ fn from_where(filter: &Filter, source: Source, filter_indexes: bool) -> Arm {
                     key = "pending_text.id";
                     parts.push(format!("{}(pending_text.body, ?)", index::TRIGRAMS_FN));
                     args.push(SqlValue::Text(text.to_string()));
+                }
+                Source::PendingVia(index) => {
+                    // The filter's index, from the oldest waiting entry on (its ids are the
+                    // newest), checked there for the other filters; only what passes is
+                    // looked up among the waiting.
+                    from = format!(
+                        "FROM entries INDEXED BY {index} \
+                         CROSS JOIN pending_text ON pending_text.id = entries.id"
+                    );
+                    key = "entries.id";
+                    parts.push("entries.id >= (SELECT min(id) FROM pending_text)".into());
+                    // The check of the waiting text goes with the record's (below).
+                    trigrams = Some(text.to_string());
                 }
             }
             confirm = Some(text.to_lowercase());
@@ -867,7 +932,20 @@ fn from_where(filter: &Filter, source: Source, filter_indexes: bool) -> Arm {
         );
     }
     if let Some(needle) = confirm {
-        parts.push(format!("{}(entries.record, ?)", index::CONTAINS_FN));
+        match trigrams {
+            // One condition, in this order: SQLite may check the conditions of one table in
+            // any order, and unpacking the record of every entry the filter's index passes
+            // before its waiting text is looked at costs a hundred times the look.
+            Some(text) => {
+                parts.push(format!(
+                    "CASE WHEN {}(pending_text.body, ?) THEN {}(entries.record, ?) ELSE 0 END",
+                    index::TRIGRAMS_FN,
+                    index::CONTAINS_FN
+                ));
+                args.push(SqlValue::Text(text));
+            }
+            None => parts.push(format!("{}(entries.record, ?)", index::CONTAINS_FN)),
+        }
         args.push(SqlValue::Text(needle));
     }
     if !parts.is_empty() {

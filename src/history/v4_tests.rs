@@ -50,6 +50,24 @@ fn searches() -> Vec<Filter> {
             text: Some("completed".into()),
             ..Filter::default()
         },
+        // Every entry is a track: the waiting ones are read one by one.
+        Filter {
+            call_type: Some("track".into()),
+            text: Some("inv-1".into()),
+            ..Filter::default()
+        },
+        // Few pass: the waiting ones are found through the filter's index.
+        Filter {
+            destination: Some("webhook".into()),
+            status: vec![crate::transport::StatusClass::ServerError],
+            text: Some("order completed 2".into()),
+            ..Filter::default()
+        },
+        Filter {
+            event_name: Some("Order Completed 7".into()),
+            text: Some("inv-7".into()),
+            ..Filter::default()
+        },
     ]
 }
 
@@ -288,7 +306,7 @@ fn a_text_search_walks_the_index_and_the_waiting_entries_never_every_entry() {
         let plan = plan_of(&h, &f);
         let joined = plan.join("\n");
         assert!(
-            plan.iter().any(|l| l.starts_with("SCAN pending_text")),
+            plan.iter().any(|l| l.starts_with("SCAN pending_text")) || waiting_through_index(&plan),
             "{f:?}:\n{joined}"
         );
         assert!(
@@ -302,6 +320,48 @@ fn a_text_search_walks_the_index_and_the_waiting_entries_never_every_entry() {
                 .any(|l| l.starts_with("SCAN entries") && !l.starts_with("SCAN entries_text")),
             "{f:?}:\n{joined}"
         );
+    }
+}
+
+/// Whether the plan finds the waiting entries through a filter's index, from the oldest waiting
+/// one on (not over every entry), looking each up among the waiting.
+fn waiting_through_index(plan: &[String]) -> bool {
+    plan.iter()
+        .any(|l| l.starts_with("SEARCH entries USING INDEX") && l.ends_with("AND id>?)"))
+        && plan
+            .iter()
+            .any(|l| l == "SEARCH pending_text USING INTEGER PRIMARY KEY (rowid=?)")
+}
+
+#[test]
+fn waiting_entries_are_read_through_a_filters_index_when_it_leaves_few() {
+    let (_dir, mut h) = store();
+    h.append_all(&mix(99)).unwrap();
+    h.record_encoded(&encoded(&mix(60))).unwrap();
+    // A third of the entries are skalin's, a twelfth skalin's with a 404: under a third.
+    let few = Filter {
+        destination: Some("skalin".into()),
+        status: vec![crate::transport::StatusClass::ClientError],
+        text: Some("order completed".into()),
+        ..Filter::default()
+    };
+    let plan = plan_of(&h, &few);
+    assert!(waiting_through_index(&plan), "{}", plan.join("\n"));
+    assert!(!plan.iter().any(|l| l.starts_with("SCAN pending_text")));
+    // Every entry is a track: reading them all is cheaper than looking each up.
+    let most = Filter {
+        call_type: Some("track".into()),
+        text: Some("order completed".into()),
+        ..Filter::default()
+    };
+    let plan = plan_of(&h, &most);
+    assert!(!waiting_through_index(&plan), "{}", plan.join("\n"));
+    assert!(plan.iter().any(|l| l.starts_with("SCAN pending_text")));
+    // Both find what the plain join finds, the waiting entries among them.
+    for f in [few, most] {
+        let found = ids(&h.query(&f, 0, 500).unwrap());
+        assert_eq!(found, plain_join(&h, &f), "{f:?}");
+        assert!(found.iter().any(|id| *id > 100), "{f:?}: {found:?}");
     }
 }
 
