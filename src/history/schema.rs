@@ -7,7 +7,12 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params};
 
 /// The layout this console writes.
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
+
+// Version 5: the tables of version 4 (read as `Layout::V4`); new records are packed with zstd
+// and the history's dictionary (see `codec`). A console that knows only up to 4 could not read
+// them: the version makes it refuse the store as newer, rather than fail entry by entry.
+// Records of a version 4 store read as before, so its upgrade only sets the version.
 
 /// Version 4: version 3 and `pending_text`, the search text of entries recorded but not yet in
 /// the search index. Recording at the rate capture and `run` deliver leaves no time to index
@@ -163,7 +168,7 @@ pub fn layout(conn: &Connection) -> Result<Option<Layout>, SchemaError> {
         1 => Ok(Some(Layout::V1)),
         2 => Ok(Some(Layout::V2)),
         3 => Ok(Some(Layout::V3)),
-        VERSION => Ok(Some(Layout::V4)),
+        4 | VERSION => Ok(Some(Layout::V4)),
         newer => Err(SchemaError::Newer(newer)),
     }
 }

@@ -232,6 +232,57 @@ fn a_v3_store_is_read_as_it_is_then_upgraded_with_nothing_lost() {
 }
 
 #[test]
+fn a_v4_store_with_records_packed_without_the_dictionary_reads_and_is_upgraded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    let originals = mix(12);
+    let old_ids = {
+        let mut h = History::open(&path).unwrap();
+        let ids = h.append_all(&originals).unwrap();
+        // What the previous console wrote: records packed with zstd alone, version 4.
+        let rows: Vec<(i64, Vec<u8>)> = {
+            let mut stmt = h.conn.prepare("SELECT id, record FROM entries").unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        for (id, record) in rows {
+            let json = codec::unpack(&record).unwrap();
+            let plain = zstd::bulk::compress(&json, 3).unwrap();
+            assert_eq!(zstd::zstd_safe::get_dict_id_from_frame(&plain), None);
+            h.conn
+                .execute(
+                    "UPDATE entries SET record = ?1 WHERE id = ?2",
+                    rusqlite::params![plain, id],
+                )
+                .unwrap();
+        }
+        h.conn.pragma_update(None, "user_version", 4).unwrap();
+        ids
+    };
+    let ro = History::open_read_only(&path).unwrap();
+    assert_eq!(ro.layout(), Layout::V4);
+    // The search's check unpacks each candidate's record.
+    assert_eq!(ro.count(&text("order completed")).unwrap(), 12);
+    drop(ro);
+
+    let mut h = open_upgraded(&path);
+    for (id, original) in old_ids.iter().zip(&originals) {
+        assert_eq!(h.get(*id).unwrap().unwrap().event, original.event);
+    }
+    let new = h.append_all(&mix(2)).unwrap();
+    let record: Vec<u8> = h
+        .conn
+        .query_row("SELECT record FROM entries WHERE id = ?1", [new[0]], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(zstd::zstd_safe::get_dict_id_from_frame(&record).is_some());
+    assert_eq!(h.count(&text("order completed")).unwrap(), 14);
+}
+
+#[test]
 fn the_group_writer_indexes_while_nobody_waits() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("history.sqlite3");
