@@ -67,15 +67,7 @@ fn write_groups(mut history: History, rx: mpsc::Receiver<Job>) -> History {
         entries.push(first.entry);
         acks.push(first.ack);
         // Whatever queued up meanwhile (during the last commit's fsync) goes in this one.
-        while entries.len() < GROUP_MAX {
-            match rx.try_recv() {
-                Ok(job) => {
-                    entries.push(job.entry);
-                    acks.push(job.ack);
-                }
-                Err(_) => break,
-            }
-        }
+        take_queued(&rx, &mut entries, &mut acks);
         // Entries are flowing (more than one was waiting): wait a moment for more, so that
         // a commit's fixed cost (the fsync, and the last page of every index written again)
         // is shared by more of them. Only while they keep coming: senders that wait for their
@@ -93,15 +85,7 @@ fn write_groups(mut history: History, rx: mpsc::Receiver<Job>) -> History {
                 }
                 std::thread::sleep(LINGER_GAP.min(left));
                 let before = entries.len();
-                while entries.len() < GROUP_MAX {
-                    match rx.try_recv() {
-                        Ok(job) => {
-                            entries.push(job.entry);
-                            acks.push(job.ack);
-                        }
-                        Err(_) => break,
-                    }
-                }
+                take_queued(&rx, &mut entries, &mut acks);
                 if entries.len() == before {
                     break;
                 }
@@ -123,6 +107,23 @@ fn write_groups(mut history: History, rx: mpsc::Receiver<Job>) -> History {
         entries.clear();
     }
     history
+}
+
+/// Moves what waits in the queue into the group, up to [`GROUP_MAX`], without waiting.
+fn take_queued(
+    rx: &mpsc::Receiver<Job>,
+    entries: &mut Vec<Encoded>,
+    acks: &mut Vec<oneshot::Sender<Ack>>,
+) {
+    while entries.len() < GROUP_MAX {
+        match rx.try_recv() {
+            Ok(job) => {
+                entries.push(job.entry);
+                acks.push(job.ack);
+            }
+            Err(_) => break,
+        }
+    }
 }
 
 /// How long the queue stays empty before the writer takes to indexing: entries arrive within
